@@ -1,0 +1,494 @@
+"""The public transformations: jit, make_jaxpr, eval_shape, device_put, ...
+
+(grad, vjp, jvp and vmap join when their interpreters land.)
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import weakref
+
+import numpy as np
+
+from pyjax._src import core
+from pyjax._src import dtypes
+from pyjax._src import tree as tree_util
+from pyjax._src.array import ArrayImpl
+from pyjax._src.config import config
+from pyjax._src.core import Primitive, ShapedArray
+from pyjax._src.compiler.executable import compile_jaxpr
+from pyjax._src.interpreters import staging
+
+
+# ----------------------------------------------------------------------------------------------
+# The jit primitive: a staged function inside another trace.
+
+jit_p = Primitive("jit", multiple_results=True)
+
+
+def _jit_impl(*args, jaxpr, name):
+    return compile_jaxpr(jaxpr.jaxpr)(args)
+
+
+jit_p.impl = _jit_impl
+jit_p.abstract_eval = lambda *avals, jaxpr, name: jaxpr.out_avals
+jit_p.weak_type_rule = lambda flags, params: [a.weak_type for a in params["jaxpr"].out_avals]
+jit_p.pp_params = lambda params: [("name", params["name"]), ("jaxpr", params["jaxpr"])]
+
+
+# ----------------------------------------------------------------------------------------------
+# Arguments: flattening, abstraction, cache keys.
+
+def _leaf_signature(x):
+    """(shape, dtype, weak_type) of a dynamic argument leaf, and its buffer if concrete."""
+    conv = core._to_buffer.get(type(x))
+    if conv is not None:
+        buf, weak = conv(x)
+        return (buf.shape, buf.dtype, weak), buf
+    if isinstance(x, core.Tracer):
+        a = x.aval
+        return (a.shape, a.dtype, a.weak_type), None
+    try:
+        buf, weak = core._to_buffer_slow(x)
+    except TypeError:
+        return None, None
+    return (buf.shape, buf.dtype, weak), buf
+
+
+def _arg_names(fun, args, kwargs):
+    """Names for each flattened argument leaf as error messages show them (x, params[0])."""
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    positional = [p.name for p in params
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    varargs = next((p.name for p in params if p.kind == p.VAR_POSITIONAL), "args")
+    names = []
+    for i, a in enumerate(args):
+        base = positional[i] if i < len(positional) else f"{varargs}[{i - len(positional)}]"
+        for path, _ in tree_util.tree_flatten_with_path(a)[0]:
+            names.append(base + tree_util.keystr(path))
+    for k in sorted(kwargs):
+        for path, _ in tree_util.tree_flatten_with_path(kwargs[k])[0]:
+            names.append(k + tree_util.keystr(path))
+    return names
+
+
+def _bad_argument_error(fun, path_name, x):
+    return TypeError(
+        f"Error interpreting argument to {fun} as an abstract array. The problematic value is "
+        f"of type {type(x)} and was passed to the function at path {path_name}.\n"
+        "This typically means that a jit-wrapped function was called with a non-array argument, "
+        "and this argument was not marked as static using the static_argnums or static_argnames "
+        "parameters of jax.jit.")
+
+
+def _static_key_part(x):
+    try:
+        hash(x)
+    except TypeError as e:
+        raise ValueError(
+            "Non-hashable static arguments are not supported. An error occurred while trying to "
+            f"hash an object of type {type(x)}, {x}. The error was:\n"
+            f"{type(e).__name__}: {e}\n") from None
+    return (type(x), x)
+
+
+class _CacheEntry:
+    __slots__ = ("closed", "hoisted", "executable", "out_tree", "out_weak", "consts")
+
+    def __init__(self, closed, out_tree):
+        self.closed = closed
+        self.hoisted = core.ClosedJaxpr(staging.hoist_consts(closed), [])
+        self.executable = compile_jaxpr(self.hoisted.jaxpr)
+        self.out_tree = out_tree
+        self.out_weak = [a.weak_type for a in closed.out_avals]
+        self.consts = [c._value if type(c) is ArrayImpl else c for c in closed.consts]
+
+
+# Traces are shared by every jit wrapper of the same Python function.
+_trace_caches = weakref.WeakKeyDictionary()
+_unweakrefable_caches = {}
+
+
+def _cache_for(fun):
+    try:
+        return _trace_caches.setdefault(fun, {})
+    except TypeError:
+        return _unweakrefable_caches.setdefault(id(fun), {})
+
+
+def _check_nans_in_outputs(outs):
+    for o in outs:
+        if o.dtype.kind in "fc":
+            if (config.jax_debug_nans and np.isnan(o).any()) or (
+                    config.jax_debug_infs and np.isinf(o).any()):
+                return True
+    return False
+
+
+class JitWrapped:
+    """A function staged with ``jit``: traced once per argument signature, then compiled."""
+
+    def __init__(self, fun, static_argnums=None, static_argnames=None, donate_argnums=None,
+                 donate_argnames=None, keep_unused=False, device=None, backend=None,
+                 inline=False, abstracted_axes=None, compiler_options=None, **unused):
+        if not callable(fun):
+            raise TypeError(f"Expected a callable value, got {fun}")
+        functools.update_wrapper(self, fun)
+        self._fun = fun
+        self._name = staging.fun_name(fun)
+        self._static_argnums, self._static_argnames = _infer_static(
+            fun, static_argnums, static_argnames)
+        self._options = (self._static_argnums, self._static_argnames)
+        self._cache = _cache_for(fun)
+        self._keys = set()
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return functools.partial(self, obj)
+
+    def __repr__(self):
+        return f"<PjitFunction of {self._fun!r}>"
+
+    # -- the call path ---------------------------------------------------------------------
+    def _split_static(self, args, kwargs):
+        nums, names = self._static_argnums, self._static_argnames
+        if not nums and not names:
+            return (), args, kwargs
+        static = []
+        dyn_args = []
+        for i, a in enumerate(args):
+            if i in nums or (i - len(args)) in nums:
+                static.append((i, _static_key_part(a)))
+            else:
+                dyn_args.append(a)
+        dyn_kwargs = {}
+        for k, v in kwargs.items():
+            if k in names:
+                static.append((k, _static_key_part(v)))
+            else:
+                dyn_kwargs[k] = v
+        return tuple(static), tuple(dyn_args), dyn_kwargs
+
+    def __call__(self, *args, **kwargs):
+        if config.jax_disable_jit:
+            return self._fun(*args, **kwargs)
+        static, dyn_args, dyn_kwargs = self._split_static(args, kwargs)
+        leaves, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
+        sigs = []
+        bufs = []
+        for x in leaves:
+            sig, buf = _leaf_signature(x)
+            if sig is None:
+                self._raise_bad_argument(dyn_args, dyn_kwargs, x)
+            sigs.append(sig)
+            bufs.append(buf)
+        key = (in_tree, tuple(sigs), static, config.trace_context(), self._options)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._trace(args, kwargs, dyn_args, dyn_kwargs, leaves, sigs, in_tree)
+            self._cache[key] = entry
+        self._keys.add(key)
+        if core._state.trace is not core.eval_trace:
+            outs = jit_p.bind(*entry.closed.consts, *leaves, jaxpr=entry.hoisted, name=self._name)
+            return tree_util.tree_unflatten(entry.out_tree, outs)
+        for x, b in zip(leaves, bufs):
+            if b is None:  # a tracer of a finished trace reached eager code
+                raise core._leaked_tracer_error(x)
+        outs = entry.executable(entry.consts + bufs)
+        if (config.jax_debug_nans or config.jax_debug_infs) and _check_nans_in_outputs(outs):
+            print("Invalid nan value encountered in the output of a jax.jit function. "
+                  "Calling the de-optimized version.")
+            outs = core.eval_jaxpr(entry.closed.jaxpr, entry.closed.consts,
+                                   *[ArrayImpl(b, s[2]) for b, s in zip(bufs, sigs)])
+            return tree_util.tree_unflatten(entry.out_tree, outs)
+        wrapped = [ArrayImpl(o if type(o) is np.ndarray else np.asarray(o), w)
+                   for o, w in zip(outs, entry.out_weak)]
+        return tree_util.tree_unflatten(entry.out_tree, wrapped)
+
+    def _raise_bad_argument(self, dyn_args, dyn_kwargs, bad):
+        names = _arg_names(self._fun, dyn_args, dyn_kwargs)
+        leaves = tree_util.tree_leaves((dyn_args, dyn_kwargs))
+        name = next((n for n, x in zip(names, leaves) if x is bad), "?")
+        raise _bad_argument_error(self._fun, name, bad)
+
+    def _trace(self, args, kwargs, dyn_args, dyn_kwargs, leaves, sigs, in_tree):
+        avals = [ShapedArray(*s) for s in sigs]
+        info = staging.make_debug_info(self._fun, _arg_names(self._fun, dyn_args, dyn_kwargs))
+        out_tree_box = []
+
+        def flat_fun(*tracers):
+            d_args, d_kwargs = tree_util.tree_unflatten(in_tree, tracers)
+            full_args, full_kwargs = self._merge_static(args, kwargs, d_args, d_kwargs)
+            out = self._fun(*full_args, **full_kwargs)
+            out_leaves, out_tree = tree_util.tree_flatten(out)
+            out_tree_box.append(out_tree)
+            for o in out_leaves:
+                if not core.valid_jaxtype(o):
+                    raise TypeError(f"Value {o!r} of type {type(o)} is not a valid JAX type; "
+                                    f"returned from {self._name}")
+            return out_leaves
+
+        closed = staging.trace_to_jaxpr(flat_fun, avals, info)
+        return _CacheEntry(closed, out_tree_box[0])
+
+    def _merge_static(self, args, kwargs, d_args, d_kwargs):
+        if not self._static_argnums and not self._static_argnames:
+            return d_args, d_kwargs
+        it = iter(d_args)
+        nums = self._static_argnums
+        full_args = [a if (i in nums or (i - len(args)) in nums) else next(it)
+                     for i, a in enumerate(args)]
+        full_kwargs = {k: (v if k in self._static_argnames else d_kwargs[k])
+                       for k, v in kwargs.items()}
+        return full_args, full_kwargs
+
+    # -- introspection ---------------------------------------------------------------------
+    def _cache_size(self):
+        return len(self._keys)
+
+    def clear_cache(self):
+        self._cache.clear()
+        self._keys.clear()
+
+    def trace(self, *args, **kwargs):
+        return Traced(self, args, kwargs)
+
+    def lower(self, *args, **kwargs):
+        return self.trace(*args, **kwargs).lower()
+
+    def eval_shape(self, *args, **kwargs):
+        return eval_shape(self._fun, *args, **kwargs)
+
+
+class Traced:
+    """``jit(f).trace(*args)``: the staged program for these arguments."""
+
+    def __init__(self, wrapped, args, kwargs):
+        self._wrapped = wrapped
+        self.jaxpr = make_jaxpr(wrapped._fun, static_argnums=wrapped._static_argnums,
+                                static_argnames=wrapped._static_argnames)(*args, **kwargs)
+        self._args, self._kwargs = args, kwargs
+
+    def lower(self):
+        return Lowered(self)
+
+
+class Lowered:
+    """``jit(f).lower(*args)``: the program ready to compile."""
+
+    def __init__(self, traced):
+        self._traced = traced
+
+    def as_text(self, dialect=None):
+        return str(self._traced.jaxpr)
+
+    def compile(self):
+        return Compiled(self._traced)
+
+    def cost_analysis(self):
+        return {"equations": len(self._traced.jaxpr.eqns)}
+
+
+class Compiled:
+    """``jit(f).lower(*args).compile()``: callable with arguments of the same signature."""
+
+    def __init__(self, traced):
+        self._traced = traced
+
+    def __call__(self, *args, **kwargs):
+        return self._traced._wrapped(*args, **kwargs)
+
+    def as_text(self):
+        return str(self._traced.jaxpr)
+
+    def cost_analysis(self):
+        return {"equations": len(self._traced.jaxpr.eqns)}
+
+
+def _infer_static(fun, static_argnums, static_argnames):
+    if static_argnums is None:
+        static_argnums = ()
+    elif isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    if static_argnames is None:
+        static_argnames = ()
+    elif isinstance(static_argnames, str):
+        static_argnames = (static_argnames,)
+    static_argnums, static_argnames = tuple(static_argnums), tuple(static_argnames)
+    try:
+        params = inspect.signature(fun).parameters
+    except (TypeError, ValueError):
+        return frozenset(static_argnums), frozenset(static_argnames)
+    kinds = [p.kind for p in params.values()]
+    positional = [name for name, p in params.items()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if inspect.Parameter.VAR_POSITIONAL not in kinds:
+        for i in static_argnums:
+            if not -len(positional) <= i < len(positional):
+                raise ValueError(f"Jitted function has static_argnums={static_argnums}, but only "
+                                 f"accepts {len(positional)} positional arguments.")
+        static_argnums = tuple(i % len(positional) for i in static_argnums)
+    if inspect.Parameter.VAR_KEYWORD not in kinds:
+        bad = {n for n in static_argnames if n not in params}
+        if bad:
+            raise ValueError(f"Jitted function has invalid argnames {bad} in static_argnames. "
+                             "Function does not take these args.")
+    nums = set(static_argnums) | {positional.index(n) for n in static_argnames
+                                  if n in positional}
+    names = set(static_argnames) | {positional[i] for i in static_argnums
+                                    if 0 <= i < len(positional)}
+    return frozenset(nums), frozenset(names)
+
+
+def jit(fun=None, *, static_argnums=None, static_argnames=None, donate_argnums=None,
+        donate_argnames=None, keep_unused=False, device=None, backend=None, inline=False,
+        abstracted_axes=None, compiler_options=None, **kwargs):
+    """Stage ``fun`` out and compile it; usable as a decorator or a call.
+
+    Example:
+        >>> f = jit(lambda x: x * 2 + 1)
+        >>> f(jnp.arange(3.))
+        Array([1., 3., 5.], dtype=float32)
+    """
+    options = dict(static_argnums=static_argnums, static_argnames=static_argnames,
+                   donate_argnums=donate_argnums, donate_argnames=donate_argnames,
+                   keep_unused=keep_unused, device=device, backend=backend, inline=inline,
+                   abstracted_axes=abstracted_axes, compiler_options=compiler_options)
+    if fun is None:
+        return lambda f: JitWrapped(f, **options)
+    return JitWrapped(fun, **options)
+
+
+# ----------------------------------------------------------------------------------------------
+# make_jaxpr, eval_shape, ShapeDtypeStruct
+
+class ShapeDtypeStruct:
+    """A shape and dtype standing in for an array (``jax.ShapeDtypeStruct``)."""
+
+    __slots__ = ("shape", "dtype", "weak_type", "sharding")
+
+    def __init__(self, shape, dtype, weak_type=False, sharding=None):
+        self.shape = tuple(shape)
+        self.dtype = dtypes.canonicalize_dtype(dtype)
+        self.weak_type = weak_type
+        self.sharding = sharding
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+
+    @property
+    def aval(self):
+        return ShapedArray(self.shape, self.dtype, self.weak_type)
+
+    def __repr__(self):
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak})"
+
+    def __eq__(self, other):
+        return (isinstance(other, ShapeDtypeStruct) and self.shape == other.shape
+                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+
+    def __hash__(self):
+        return hash((self.shape, self.dtype, self.weak_type))
+
+
+def _abstractify(x):
+    if isinstance(x, ShapeDtypeStruct):
+        return x.aval
+    sig, _ = _leaf_signature(x)
+    if sig is None:
+        if hasattr(x, "shape") and hasattr(x, "dtype"):
+            return ShapedArray(x.shape, dtypes.canonicalize_dtype(x.dtype))
+        raise TypeError(f"Argument '{x}' of type {type(x)} is not a valid JAX type.")
+    return ShapedArray(*sig)
+
+
+def _trace_for_inspection(fun, args, kwargs, static_argnums=(), static_argnames=(),
+                          traced_for="make_jaxpr"):
+    """Trace ``fun`` at abstract versions of the arguments: (ClosedJaxpr, out_tree)."""
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    static_argnums = {i % len(args) if args else i for i in static_argnums}
+    dyn_args = [a for i, a in enumerate(args) if i not in static_argnums]
+    dyn_kwargs = {k: v for k, v in kwargs.items() if k not in (static_argnames or ())}
+    leaves, in_tree = tree_util.tree_flatten((tuple(dyn_args), dyn_kwargs))
+    avals = [_abstractify(x) for x in leaves]
+    out_tree_box = []
+
+    def flat_fun(*tracers):
+        d_args, d_kwargs = tree_util.tree_unflatten(in_tree, tracers)
+        it = iter(d_args)
+        full_args = [a if i in static_argnums else next(it) for i, a in enumerate(args)]
+        full_kwargs = dict(kwargs)
+        full_kwargs.update(d_kwargs)
+        out_leaves, out_tree = tree_util.tree_flatten(fun(*full_args, **full_kwargs))
+        out_tree_box.append(out_tree)
+        return out_leaves
+
+    info = staging.make_debug_info(fun, _arg_names(fun, dyn_args, dyn_kwargs), traced_for)
+    closed = staging.trace_to_jaxpr(flat_fun, avals, info)
+    return closed, out_tree_box[0]
+
+
+def make_jaxpr(fun, static_argnums=(), static_argnames=(), axis_env=None, return_shape=False,
+               abstracted_axes=None):
+    """A function returning the ClosedJaxpr that ``fun`` stages out for given arguments.
+
+    Example:
+        >>> print(make_jaxpr(lambda x: x + 1)(1))
+        { lambda ; a:i32[]. let b:i32[] = add a 1:i32[] in (b,) }
+    """
+    @functools.wraps(fun)
+    def make_jaxpr_f(*args, **kwargs):
+        closed, out_tree = _trace_for_inspection(fun, args, kwargs, static_argnums,
+                                                 static_argnames)
+        if return_shape:
+            shapes = [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type) for a in closed.out_avals]
+            return closed, tree_util.tree_unflatten(out_tree, shapes)
+        return closed
+    return make_jaxpr_f
+
+
+def eval_shape(fun, *args, **kwargs):
+    """The shapes and dtypes ``fun`` would return, computed without running it."""
+    closed, out_tree = _trace_for_inspection(fun, args, kwargs, traced_for="eval_shape")
+    shapes = [ShapeDtypeStruct(a.shape, a.dtype, a.weak_type) for a in closed.out_avals]
+    return tree_util.tree_unflatten(out_tree, shapes)
+
+
+# ----------------------------------------------------------------------------------------------
+# Devices and data movement
+
+def _to_array(x):
+    if isinstance(x, (ArrayImpl, core.Tracer)):
+        return x
+    buf, weak = core._to_buffer.get(type(x), core._to_buffer_slow)(x)
+    return ArrayImpl(buf, weak)
+
+
+def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
+    """Put every leaf of ``x`` on the (CPU) device as a pyjax Array."""
+    return tree_util.tree_map(_to_array, x)
+
+
+def device_get(x):
+    """Copy every array leaf of ``x`` to a NumPy array."""
+    def get(leaf):
+        if isinstance(leaf, ArrayImpl):
+            return np.asarray(leaf)
+        return leaf
+    return tree_util.tree_map(get, x)
+
+
+def block_until_ready(x):
+    """Wait for every array in ``x`` (computation is synchronous here) and return ``x``."""
+    return x
+
+
+def typeof(x):
+    """The abstract value of ``x`` (``jax.typeof``)."""
+    return core.get_aval(x)

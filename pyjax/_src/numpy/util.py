@@ -1,0 +1,133 @@
+"""Argument checking, dtype promotion and rank promotion shared by jax.numpy functions."""
+import functools
+
+import numpy as np
+
+from pyjax._src import core
+from pyjax._src import dtypes
+from pyjax._src import lax
+from pyjax._src.array import ArrayImpl
+from pyjax._src.config import config
+
+_SCALAR_TYPES = (bool, int, float, complex)
+
+
+def is_arraylike(x):
+    return isinstance(x, (ArrayImpl, core.Tracer, np.ndarray, np.generic, *_SCALAR_TYPES)) \
+        or hasattr(x, "__jax_array__")
+
+
+def check_arraylike(fun_name, *args):
+    """Reject what JAX rejects (lists, tuples, strings) with JAX's message."""
+    for pos, arg in enumerate(args):
+        if not is_arraylike(arg):
+            raise TypeError(f"{fun_name} requires ndarray or scalar arguments, got {type(arg)} "
+                            f"at position {pos}.")
+
+
+def to_array(x, dtype=None, weak_type=None):
+    """``x`` as a pyjax Array or tracer, converting Python/NumPy values eagerly."""
+    if isinstance(x, (ArrayImpl, core.Tracer)):
+        return x
+    if hasattr(x, "__jax_array__"):
+        return to_array(x.__jax_array__())
+    buf, weak = core._to_buffer.get(type(x), core._to_buffer_slow)(x)
+    return ArrayImpl(buf, weak)
+
+
+def _cast(x, dtype, weak):
+    """Convert one operand to the promoted dtype: Python scalars directly, arrays via lax."""
+    t = type(x)
+    if t in _SCALAR_TYPES:
+        # Python ints go through the default int first: too large is an OverflowError, but a
+        # value that fits there and not in ``dtype`` wraps, as in JAX.
+        buf = dtypes.scalar_to_array(x)
+        return ArrayImpl(buf if buf.dtype == dtype else buf.astype(dtype), weak)
+    if t is ArrayImpl:
+        if x._value.dtype == dtype and x.weak_type == weak:
+            return x
+        if x._value.dtype == dtype and not weak:  # dropping weakness never changes the buffer
+            return ArrayImpl(x._value, False)
+    return lax._convert(to_array(x), dtype, weak)
+
+
+def promote_dtypes(*args):
+    """Convert arguments to their common JAX dtype (with weak type)."""
+    if len(args) < 2:
+        return [to_array(a) for a in args]
+    dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+    return [_cast(a, dtype, weak) for a in args]
+
+
+def promote_dtypes_inexact(*args):
+    dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+    dtype = dtypes.to_inexact_dtype(dtype)
+    return [_cast(a, dtype, weak) for a in args]
+
+
+def promote_dtypes_numeric(*args):
+    dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+    dtype = dtypes.to_numeric_dtype(dtype)
+    return [_cast(a, dtype, weak) for a in args]
+
+
+def promote_shapes(fun_name, *args):
+    """Prepend unit dimensions so that every non-scalar operand has the same rank."""
+    if len(args) < 2:
+        return list(args)
+    shapes = [np.shape(a) for a in args]
+    ranks = [len(s) for s in shapes]
+    top = max(ranks)
+    if all(r == top or r == 0 for r in ranks):
+        return list(args)
+    mode = config.jax_numpy_rank_promotion
+    if mode != "allow":
+        msg = (f"Operands could not be broadcast together for {fun_name} on shapes "
+               f"{' '.join(map(str, shapes))} and with the config option "
+               f"jax_numpy_rank_promotion='{mode}'. For more information, see "
+               "https://docs.jax.dev/en/latest/rank_promotion_warning.html.")
+        if mode == "raise":
+            raise ValueError(msg)
+        import warnings
+        warnings.warn(msg)
+    from pyjax._src.primitives import structural
+    return [a if r in (0, top) else structural.reshape(a, (1,) * (top - r) + s)
+            for a, r, s in zip(args, ranks, shapes)]
+
+
+def promote_args(fun_name, *args):
+    check_arraylike(fun_name, *args)
+    return promote_shapes(fun_name, *promote_dtypes(*args))
+
+
+def promote_args_inexact(fun_name, *args):
+    check_arraylike(fun_name, *args)
+    return promote_shapes(fun_name, *promote_dtypes_inexact(*args))
+
+
+def promote_args_numeric(fun_name, *args):
+    check_arraylike(fun_name, *args)
+    return promote_shapes(fun_name, *promote_dtypes_numeric(*args))
+
+
+def canonicalize_axis(axis, ndim):
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+    return axis % ndim if ndim else 0
+
+
+def jit_inline(fun=None, *, static_argnames=()):
+    """Run ``fun`` jitted when called eagerly (so its numerics are the compiled program's, as
+    JAX's jitted jax.numpy functions are), and inline it when called inside another trace."""
+    if fun is None:
+        return functools.partial(jit_inline, static_argnames=static_argnames)
+    from pyjax._src.api import jit
+    jitted = jit(fun, static_argnames=static_argnames)
+
+    @functools.wraps(fun)
+    def wrapper(*args, **kwargs):
+        if core._state.trace is core.eval_trace and not config.jax_disable_jit:
+            return jitted(*args, **kwargs)
+        return fun(*args, **kwargs)
+    return wrapper

@@ -1,0 +1,161 @@
+"""Factories for families of primitives, and the dtype sets their rules accept."""
+import warnings
+
+import numpy as np
+
+from pyjax._src import core
+from pyjax._src import dtypes
+from pyjax._src.core import Primitive, ShapedArray
+
+# NumPy reports floating-point exceptions (log(0), 0/0, overflow) as RuntimeWarnings attributed
+# to the Python frame that called the ufunc: our impls. JAX never warns about them.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"pyjax\._src\.")
+
+_d = np.dtype
+BOOL = frozenset([_d(np.bool_)])
+SIGNED = frozenset(map(_d, [np.int8, np.int16, np.int32, np.int64]))
+UNSIGNED = frozenset(map(_d, [np.uint8, np.uint16, np.uint32, np.uint64]))
+INTEGER = SIGNED | UNSIGNED
+FLOATING = frozenset(map(_d, [np.float16, np.float32, np.float64])) | {_d(dtypes.bfloat16)}
+COMPLEX = frozenset(map(_d, [np.complex64, np.complex128]))
+INEXACT = FLOATING | COMPLEX
+NUMBER = INTEGER | INEXACT
+ANY = NUMBER | BOOL
+ORDERED = INTEGER | FLOATING | BOOL
+INT_OR_BOOL = INTEGER | BOOL
+
+_SET_NAMES = [(BOOL, "bool"), (SIGNED, "signedinteger"), (UNSIGNED, "unsignedinteger"),
+              (INTEGER, "integer"), (FLOATING, "floating"), (COMPLEX, "complexfloating")]
+
+
+def describe_dtypes(accepted):
+    """JAX's wording for a dtype set: 'subtypes of floating, complexfloating'."""
+    names, left = [], set(accepted)
+    for group, name in sorted(_SET_NAMES, key=lambda g: -len(g[0])):
+        if group <= left:
+            names.append(name)
+            left -= group
+    order = ["bool", "integer", "signedinteger", "unsignedinteger", "floating",
+             "complexfloating"]
+    return ", ".join(sorted(names, key=order.index))
+
+
+def dtype_error(name, dtype, accepted):
+    return TypeError(f"{name} does not accept dtype {np.dtype(dtype).name}. Accepted dtypes are "
+                     f"subtypes of {describe_dtypes(accepted)}.")
+
+
+def standard_primitive(name, shape_rule, dtype_rule, impl, weak_type_rule=None,
+                       multiple_results=False):
+    """A primitive whose abstract evaluation is a shape rule and a dtype rule."""
+    p = Primitive(name, multiple_results)
+    p.impl = impl
+    p.weak_type_rule = weak_type_rule
+
+    def abstract_eval(*avals, **params):
+        weak_flags = [a.weak_type for a in avals]
+        weak = all(weak_flags) if weak_type_rule is None else weak_type_rule(weak_flags, params)
+        shape = shape_rule(*avals, **params)
+        dtype = dtype_rule(*avals, **params)
+        if multiple_results:
+            return [ShapedArray(s, d, weak) for s, d in zip(shape, dtype, strict=True)]
+        return ShapedArray(shape, dtype, weak)
+
+    p.abstract_eval = abstract_eval
+    return p
+
+
+def _checked_impl(name, fun, accepted):
+    def impl(*args, **params):
+        for a in args:
+            if a.dtype not in accepted:
+                raise dtype_error(name, a.dtype, accepted)
+        return fun(*args, **params)
+    impl.__name__ = f"{name}_impl"
+    return impl
+
+
+def unary(name, accepted, fun, result_dtype=None):
+    """An elementwise primitive of one operand; ``fun`` is its NumPy implementation."""
+
+    def dtype_rule(x, **params):
+        if x.dtype not in accepted:
+            raise dtype_error(name, x.dtype, accepted)
+        return x.dtype if result_dtype is None else result_dtype(x.dtype)
+
+    return standard_primitive(name, lambda x, **_: x.shape, dtype_rule,
+                              _checked_impl(name, fun, accepted))
+
+
+def broadcast_shapes_rule(name, *shapes):
+    """Shapes of elementwise operands: equal, size-1 broadcast at equal rank, or rank 0."""
+    shapes = [s for s in shapes if s]
+    if not shapes:
+        return ()
+    rank = len(shapes[0])
+    if any(len(s) != rank for s in shapes):
+        raise TypeError(f"{name}: arrays must have the same number of dimensions, got "
+                        + ", ".join(map(str, shapes)) + ".")
+    out = []
+    for dims in zip(*shapes):
+        sizes = set(dims) - {1}
+        if len(sizes) > 1:
+            raise TypeError(f"{name} got incompatible shapes for broadcasting: "
+                            + ", ".join(map(str, shapes)) + ".")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+
+
+def _same_dtypes(name, avals):
+    first = avals[0].dtype
+    for a in avals[1:]:
+        if a.dtype != first:
+            raise TypeError(
+                f"lax.{name} requires arguments to have the same dtypes, got "
+                + ", ".join(x.dtype.name for x in avals)
+                + f". (Tip: jnp.{_JNP_NAMES.get(name, name)} is a similar function that does "
+                "automatic type promotion on inputs).")
+    return first
+
+
+_JNP_NAMES = {"sub": "subtract", "mul": "multiply", "div": "divide", "rem": "remainder",
+              "pow": "power", "max": "maximum", "min": "minimum", "and": "bitwise_and",
+              "or": "bitwise_or", "xor": "bitwise_xor", "eq": "equal", "ne": "not_equal",
+              "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal"}
+
+
+def nary(name, accepted, fun, result_dtype=None, nargs=2):
+    """An elementwise primitive of several same-dtype operands (NumPy broadcasting of rank 0)."""
+
+    def dtype_rule(*avals, **params):
+        dtype = _same_dtypes(name, avals)
+        if dtype not in accepted:
+            raise dtype_error(name, dtype, accepted)
+        return dtype if result_dtype is None else result_dtype(dtype)
+
+    def shape_rule(*avals, **params):
+        return broadcast_shapes_rule(name, *(a.shape for a in avals))
+
+    def impl(*args, **params):
+        first = args[0].dtype
+        for a in args:
+            if a.dtype != first:
+                _same_dtypes(name, [core.ShapedArray(x.shape, x.dtype) for x in args])
+        if first not in accepted:
+            raise dtype_error(name, first, accepted)
+        try:
+            return fun(*args, **params)
+        except ValueError:
+            shape_rule(*[core.ShapedArray(x.shape, x.dtype) for x in args])
+            raise
+
+    impl.__name__ = f"{name}_impl"
+    return standard_primitive(name, shape_rule, dtype_rule, impl)
+
+
+def as_array(fun):
+    """Wrap a NumPy function whose 0-d results may come back as NumPy scalars."""
+    def wrapped(*args, **params):
+        out = fun(*args, **params)
+        return out if type(out) is np.ndarray else np.asarray(out)
+    return wrapped

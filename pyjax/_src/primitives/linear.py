@@ -1,0 +1,288 @@
+"""Contractions: the dot_general primitive (XLA's DotGeneral) and lax.dot / batch_matmul.
+
+The output dims are ordered batch, lhs free, rhs free. The impl brings each operand to
+(batch, free, contracting) layout and calls ``np.matmul``, so float32/float64/complex use BLAS;
+integer and bool products are exact (wrapping like XLA's).
+"""
+import enum
+
+import ml_dtypes
+import numpy as np
+
+from pyjax._src import core
+from pyjax._src import dtypes
+from pyjax._src.primitives.common import standard_primitive
+
+
+class Precision(enum.Enum):
+    """Precision of a contraction on accelerators; all three are the same on CPU.
+
+    Strings are accepted too: 'default'/'fastest'/'bfloat16', 'high'/'bfloat16_3x'/
+    'tensorfloat32', 'highest'/'float32'.
+    """
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    @classmethod
+    def _missing_(cls, value):
+        return _PRECISION_STRINGS.get(value)
+
+    def __repr__(self):
+        return f"{type(self).__name__}.{self.name}"
+
+    def __str__(self):
+        return self.name
+
+
+_PRECISION_STRINGS = {
+    "highest": Precision.HIGHEST, "float32": Precision.HIGHEST,
+    "high": Precision.HIGH, "bfloat16_3x": Precision.HIGH, "tensorfloat32": Precision.HIGH,
+    "default": Precision.DEFAULT, "bfloat16": Precision.DEFAULT, "fastest": Precision.DEFAULT,
+}
+
+
+def canonicalize_precision(precision):
+    """None, or a pair of ``Precision`` values (one per operand), as dot_general's param."""
+    if precision is None:
+        return None
+    if isinstance(precision, (Precision, str)):
+        p = Precision(precision)
+        return (p, p)
+    if isinstance(precision, (list, tuple)) and len(precision) == 2:
+        return tuple(Precision(p) for p in precision)
+    raise ValueError(
+        "Precision argument must be one of:\n- None,\n- a string among 'default', 'high' and "
+        "'highest',\n- a Precision enum value or a pair of them;\n"
+        f"got {precision}.")
+
+
+# -- shape and dtype rules ----------------------------------------------------------------------
+
+def _dot_general_shape_rule(lhs, rhs, *, dimension_numbers, **_):
+    (lc, rc), (lb, rb) = dimension_numbers
+    if not all(0 <= d < lhs.ndim for d in lc + lb):
+        raise TypeError("dot_general requires lhs dimension numbers to be nonnegative and less "
+                        f"than the number of axes of the lhs value, got lhs_batch of {lb} and "
+                        f"lhs_contracting of {lc} for lhs of rank {lhs.ndim}")
+    if not all(0 <= d < rhs.ndim for d in rc + rb):
+        raise TypeError("dot_general requires rhs dimension numbers to be nonnegative and less "
+                        f"than the number of axes of the rhs value, got rhs_batch of {rb} and "
+                        f"rhs_contracting of {rc} for rhs of rank {rhs.ndim}")
+    if len(lb) != len(rb):
+        raise TypeError("dot_general requires equal numbers of lhs_batch and rhs_batch "
+                        f"dimensions, got lhs_batch {lb} and rhs_batch {rb}.")
+    for dims, what in ((lb, "lhs batch"), (rb, "rhs batch")):
+        if len(set(dims)) != len(dims):
+            raise TypeError(f"dot_general requires {what} dimensions to be distinct, got "
+                            f"{what.split()[0]}_batch {dims}.")
+    for dims, what in ((lc, "lhs"), (rc, "rhs")):
+        if len(set(dims)) != len(dims):
+            raise TypeError(f"dot_general requires {what} contracting dimensions to be "
+                            f"distinct, got {what}_contracting {dims}.")
+    if set(lc) & set(lb):
+        raise TypeError("dot_general requires lhs batch dimensions to be disjoint from "
+                        f"contracting dimensions, got lhs_batch {lb} and lhs_contracting {lc}.")
+    if set(rc) & set(rb):
+        raise TypeError("dot_general requires rhs batch dimensions to be disjoint from "
+                        f"contracting dimensions, got rhs_batch {rb} and rhs_contracting {rc}.")
+    lhs_batch = tuple(lhs.shape[d] for d in lb)
+    rhs_batch = tuple(rhs.shape[d] for d in rb)
+    if lhs_batch != rhs_batch:
+        raise TypeError("dot_general requires lhs batch dimensions and rhs batch dimensions to "
+                        f"have the same shape, got {lhs_batch} and {rhs_batch}.")
+    lhs_contract = tuple(lhs.shape[d] for d in lc)
+    rhs_contract = tuple(rhs.shape[d] for d in rc)
+    if lhs_contract != rhs_contract:
+        raise TypeError("dot_general requires contracting dimensions to have the same shape, "
+                        f"got {lhs_contract} and {rhs_contract}.")
+    return _output_shape(lhs.shape, rhs.shape, dimension_numbers)
+
+
+def _output_shape(lhs_shape, rhs_shape, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    return (tuple(lhs_shape[d] for d in lb)
+            + tuple(s for d, s in enumerate(lhs_shape) if d not in lc and d not in lb)
+            + tuple(s for d, s in enumerate(rhs_shape) if d not in rc and d not in rb))
+
+
+def _bit_width(dt):
+    return 1 if dt == np.bool_ else dt.itemsize * 8
+
+
+def _type_properties(dt):
+    """XLA's HigherPrecisionType key: complex, exponent range, mantissa, width, signedness."""
+    real = np.dtype(np.float32 if dt == np.complex64 else np.float64) if dt.kind == "c" else dt
+    floating = real.kind == "f" or real == dtypes.bfloat16
+    info = ml_dtypes.finfo(real) if floating else None
+    return (dt.kind == "c", info.maxexp if floating else -1, info.nmant if floating else -1,
+            _bit_width(real), real.kind != "u")
+
+
+def _dot_general_dtype_rule(lhs, rhs, *, preferred_element_type=None, **_):
+    lp, rp = _type_properties(lhs.dtype), _type_properties(rhs.dtype)
+    if lp > rp:
+        result = lhs.dtype
+    elif rp > lp:
+        result = rhs.dtype
+    else:
+        if lhs.dtype != rhs.dtype:
+            raise TypeError(f"lax.dot_general argument type error: {lhs.dtype.name}, "
+                            f"{rhs.dtype.name}")
+        result = lhs.dtype
+    return _maybe_upcast(result, preferred_element_type)
+
+
+def _maybe_upcast(result, preferred):
+    if preferred is None or result == preferred:
+        return result
+    if result.kind != "f" and result != dtypes.bfloat16 and (
+            _bit_width(np.dtype(preferred)) < _bit_width(result)):
+        raise TypeError("`preferred_element_type` must not be narrower than the original type, "
+                        f"got preferred_element_type of {np.dtype(preferred).name} for result "
+                        f"type of {result.name}.")
+    return np.dtype(preferred)
+
+
+# -- impl ---------------------------------------------------------------------------------------
+
+class _DotPlan:
+    __slots__ = ("lhs_perm", "rhs_perm", "lhs_3d", "rhs_3d", "out_shape")
+
+
+_dot_plans = {}
+
+
+def _dot_plan(lhs, rhs, dimension_numbers):
+    key = (lhs.shape, rhs.shape, dimension_numbers)
+    plan = _dot_plans.get(key)
+    if plan is not None:
+        return plan
+    # Eager calls skip abstract evaluation; validate once per signature here instead.
+    _dot_general_shape_rule(core.ShapedArray(lhs.shape, lhs.dtype),
+                            core.ShapedArray(rhs.shape, rhs.dtype),
+                            dimension_numbers=dimension_numbers)
+    (lc, rc), (lb, rb) = dimension_numbers
+    lf = [d for d in range(lhs.ndim) if d not in lc and d not in lb]
+    rf = [d for d in range(rhs.ndim) if d not in rc and d not in rb]
+    size = lambda shape, dims: int(np.prod([shape[d] for d in dims], dtype=np.int64))
+    plan = _DotPlan()
+    lp, rp = list(lb) + lf + list(lc), list(rb) + list(rc) + rf
+    plan.lhs_perm = None if lp == list(range(lhs.ndim)) else tuple(lp)
+    plan.rhs_perm = None if rp == list(range(rhs.ndim)) else tuple(rp)
+    batch, k = size(lhs.shape, lb), size(lhs.shape, lc)
+    plan.lhs_3d = (batch, size(lhs.shape, lf), k)
+    plan.rhs_3d = (batch, k, size(rhs.shape, rf))
+    plan.out_shape = _output_shape(lhs.shape, rhs.shape, dimension_numbers)
+    if len(_dot_plans) > 4096:
+        _dot_plans.clear()
+    _dot_plans[key] = plan
+    return plan
+
+
+def _compute_dtype(out_dtype):
+    """The dtype NumPy multiplies in: half floats go through float32, as XLA:CPU does."""
+    if out_dtype == np.float16 or out_dtype == dtypes.bfloat16:
+        return np.dtype(np.float32)
+    return out_dtype
+
+
+def _dot_general_impl(lhs, rhs, *, dimension_numbers, precision=None,
+                      preferred_element_type=None, out_sharding=None):
+    plan = _dot_plan(lhs, rhs, dimension_numbers)
+    out_dtype = (lhs.dtype if lhs.dtype == rhs.dtype and preferred_element_type is None else
+                 _dot_general_dtype_rule(lhs, rhs,
+                                         preferred_element_type=preferred_element_type))
+    ct = _compute_dtype(out_dtype)
+    a = lhs if plan.lhs_perm is None else lhs.transpose(plan.lhs_perm)
+    b = rhs if plan.rhs_perm is None else rhs.transpose(plan.rhs_perm)
+    a = a.astype(ct, copy=False).reshape(plan.lhs_3d)
+    b = b.astype(ct, copy=False).reshape(plan.rhs_3d)
+    if plan.lhs_3d[0] == 1:  # plain 2-D product: one BLAS call without batch bookkeeping
+        out = np.matmul(a[0], b[0])
+    else:
+        out = np.matmul(a, b)
+    out = out.reshape(plan.out_shape)
+    return out if out.dtype == out_dtype else out.astype(out_dtype)
+
+
+dot_general_p = standard_primitive("dot_general", _dot_general_shape_rule,
+                                   _dot_general_dtype_rule, _dot_general_impl)
+
+
+def _dot_general_pp_params(params):
+    # JAX prints the dimension numbers as lists, and hides None-valued params & out_sharding.
+    (lc, rc), (lb, rb) = params["dimension_numbers"]
+    shown = dict(params, dimension_numbers=((list(lc), list(rc)), (list(lb), list(rb))))
+    return sorted((k, v) for k, v in shown.items() if v is not None and k != "out_sharding")
+
+
+dot_general_p.pp_params = _dot_general_pp_params
+
+
+# -- public functions ---------------------------------------------------------------------------
+
+def _index_tuple(dims):
+    try:
+        return tuple(int(d) for d in dims)
+    except TypeError:
+        return (int(dims),)
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None, *,
+                out_sharding=None):
+    """General contraction (XLA's DotGeneral).
+
+    Args:
+      lhs: an array.
+      rhs: an array.
+      dimension_numbers: ``((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))``.
+      precision: None, a ``Precision`` (or its name), or a pair of them; no effect on CPU.
+      preferred_element_type: the output dtype (also the accumulation dtype), if given.
+      out_sharding: accepted for compatibility; must be None.
+
+    Returns:
+      An array whose dims are the batch dims, then lhs free dims, then rhs free dims.
+
+    Example:
+      >>> dot_general(jnp.ones((2, 3)), jnp.ones((3, 4)), (((1,), (0,)), ((), ()))).shape
+      (2, 4)
+    """
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((_index_tuple(lc), _index_tuple(rc)), (_index_tuple(lb), _index_tuple(rb)))
+    if preferred_element_type is not None:
+        preferred_element_type = dtypes.canonicalize_dtype(np.dtype(preferred_element_type))
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dn,
+                              precision=canonicalize_precision(precision),
+                              preferred_element_type=preferred_element_type,
+                              out_sharding=out_sharding)
+
+
+def dot(lhs, rhs, precision=None, preferred_element_type=None):
+    """Vector/vector, matrix/vector and matrix/matrix products (XLA's Dot).
+
+    Args:
+      lhs: an array of rank 1 or 2.
+      rhs: an array of rank 1 or 2 whose first dim matches ``lhs``'s last.
+      precision: as for ``dot_general``.
+      preferred_element_type: as for ``dot_general``.
+
+    Returns:
+      The product.
+    """
+    ls, rs = core.get_aval(lhs).shape, core.get_aval(rhs).shape
+    if 1 <= len(ls) <= 2 and 1 <= len(rs) <= 2 and ls[-1] == rs[0]:
+        return dot_general(lhs, rhs, (((len(ls) - 1,), (0,)), ((), ())), precision=precision,
+                           preferred_element_type=preferred_element_type)
+    raise TypeError(f"Incompatible shapes for dot: got {ls} and {rs}.")
+
+
+def batch_matmul(lhs, rhs, precision=None):
+    """Matrix products batched over all leading dims (both operands of the same rank >= 2)."""
+    ln, rn = len(core.get_aval(lhs).shape), len(core.get_aval(rhs).shape)
+    if min(ln, rn) < 2:
+        raise ValueError(f"Arguments to batch_matmul must be at least 2D, got {ln}, {rn}")
+    if ln != rn:
+        raise ValueError(f"Arguments to batch_matmul must have same ndim, got {ln}, {rn}")
+    batch = tuple(range(ln - 2))
+    return dot_general(lhs, rhs, (((ln - 1,), (rn - 2,)), (batch, batch)), precision=precision)

@@ -1,0 +1,180 @@
+"""Sorting: the sort primitive (several operands ordered by their first keys) and top_k.
+
+``sort`` orders floats as JAX's comparator does: -0.0 and +0.0 tie, every NaN sorts after
++inf, and ties keep their order (stable). ``top_k`` uses XLA's total order instead
+(-NaN < -inf < ... < -0 < +0 < ... < inf < +NaN) and puts the lower index first on ties.
+"""
+import numpy as np
+
+from pyjax._src import core
+from pyjax._src import dtypes
+from pyjax._src.primitives.common import standard_primitive
+
+
+def _canonicalize_axis(axis, ndim):
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+    return axis % ndim
+
+
+# -- sort ---------------------------------------------------------------------------------------
+
+def _sort_shape_rule(*avals, dimension, is_stable, num_keys):
+    if any(a.shape != avals[0].shape for a in avals[1:]):
+        shapes = " ".join(str(a.shape) for a in avals)
+        raise TypeError(f"Arguments to sort must have equal shapes, got: {shapes}")
+    return [a.shape for a in avals]
+
+
+def _sort_dtype_rule(*avals, **_):
+    return [a.dtype for a in avals]
+
+
+def _sort_keys(x):
+    """Arrays whose lexicographic NumPy order is JAX's sort order for ``x``."""
+    if x.dtype.kind == "c":
+        return [x.real, x.imag]
+    if x.dtype == np.float16 or x.dtype == dtypes.bfloat16:
+        return [x.astype(np.float32)]  # exact; NumPy's own half sorts may mishandle NaN
+    return [x]
+
+
+def _sort_impl(*operands, dimension, is_stable, num_keys):
+    if len(operands) > 1 and operands[0].shape != operands[-1].shape:
+        _sort_shape_rule(*[core.ShapedArray(x.shape, x.dtype) for x in operands],
+                         dimension=dimension, is_stable=is_stable, num_keys=num_keys)
+    # Always stable: XLA's unstable sort may order ties either way, so stable is a valid answer.
+    keys = [k for x in operands[:num_keys] for k in _sort_keys(x)]
+    if len(operands) == 1 and keys[0] is operands[0]:
+        return [np.sort(operands[0], axis=dimension, kind="stable")]
+    if len(keys) == 1:
+        perm = np.argsort(keys[0], axis=dimension, kind="stable")
+    else:
+        perm = np.lexsort(keys[::-1], axis=dimension)  # lexsort's last key is the primary one
+    return [np.take_along_axis(x, perm, axis=dimension) for x in operands]
+
+
+sort_p = standard_primitive("sort", _sort_shape_rule, _sort_dtype_rule, _sort_impl,
+                            multiple_results=True)
+
+
+def sort(operand, dimension=-1, is_stable=True, num_keys=1):
+    """Sort one array, or several arrays by the first ``num_keys`` of them.
+
+    Args:
+      operand: an array, or a sequence of arrays of equal shapes.
+      dimension: the dimension to sort along.
+      is_stable: whether ties must keep their order (they always do here).
+      num_keys: how many leading operands form the lexicographic key (first is primary).
+
+    Returns:
+      The sorted array, or a tuple of arrays permuted alike.
+
+    Example:
+      >>> sort(jnp.array([3., jnp.nan, -1.]))
+      Array([-1.,  3., nan], dtype=float32)
+    """
+    if isinstance(operand, (list, tuple)):
+        if len(operand) == 0:
+            raise TypeError("Sort requires at least one operand")
+        if not 1 <= num_keys <= len(operand):
+            raise ValueError(f"num_keys={num_keys} must be between 1 and "
+                             f"len(operand)={len(operand)}")
+        dimension = _canonicalize_axis(dimension, len(core.get_aval(operand[0]).shape))
+        return tuple(sort_p.bind(*operand, dimension=dimension, is_stable=bool(is_stable),
+                                 num_keys=int(num_keys)))
+    if num_keys != 1:
+        raise ValueError(f"num_keys={num_keys} must equal 1 for a single operand.")
+    dimension = _canonicalize_axis(dimension, len(core.get_aval(operand).shape))
+    return sort_p.bind(operand, dimension=dimension, is_stable=bool(is_stable), num_keys=1)[0]
+
+
+def sort_key_val(keys, values, dimension=-1, is_stable=True):
+    """Sort ``keys`` along ``dimension`` and apply the same permutation to ``values``."""
+    dimension = _canonicalize_axis(dimension, len(core.get_aval(keys).shape))
+    k, v = sort_p.bind(keys, values, dimension=dimension, is_stable=bool(is_stable), num_keys=1)
+    return k, v
+
+
+# -- top_k --------------------------------------------------------------------------------------
+
+def _top_k_check(operand, k, axis):
+    if operand.dtype.kind == "c":
+        raise ValueError("top_k is not compatible with complex inputs.")
+    if k < 0:
+        raise ValueError(f"k argument to top_k must be nonnegative, got {k}")
+    if len(operand.shape) == 0:
+        raise TypeError(f"top_k operand must have >= 1 dimension, got {operand.shape}")
+    if not 0 <= axis < len(operand.shape):
+        raise ValueError(f"axis argument out of range: axis={axis} for "
+                         f"operand.shape={operand.shape}")
+    shape = list(operand.shape)
+    if shape[axis] < k:
+        raise ValueError("k argument to top_k must be no larger than size along axis; got "
+                         f"k={k} with shape={shape} and axis={axis}")
+    shape[axis] = k
+    return tuple(shape)
+
+
+def _top_k_shape_rule(operand, *, k, axis):
+    shape = _top_k_check(operand, k, axis)
+    return [shape, shape]
+
+
+def _top_k_dtype_rule(operand, **_):
+    return [operand.dtype, np.dtype(np.int32)]
+
+
+def _total_order_key(x):
+    """Integers ordered like XLA's total order on ``x`` (floats: -NaN < -inf < -0 < +0 ...)."""
+    if x.dtype == np.bool_:
+        return x.view(np.uint8)
+    if x.dtype.kind in "iu":
+        return x
+    bits = x.view(np.dtype(f"i{x.dtype.itemsize}"))
+    # Negative floats: flip the magnitude bits so that larger magnitudes sort lower.
+    flip = np.iinfo(bits.dtype).max
+    return np.where(bits < 0, bits ^ bits.dtype.type(flip), bits)
+
+
+def _top_k_impl(operand, *, k, axis):
+    if (operand.dtype.kind == "c" or not 0 <= axis < operand.ndim
+            or not 0 <= k <= operand.shape[axis]):
+        _top_k_check(core.ShapedArray(operand.shape, operand.dtype), k, axis)
+    # ~key reverses the order without overflow, and a stable sort keeps low indices first.
+    perm = np.argsort(~_total_order_key(operand), axis=axis, kind="stable")
+    perm = perm[(slice(None),) * axis + (slice(0, k),)]
+    return [np.take_along_axis(operand, perm, axis=axis), perm.astype(np.int32)]
+
+
+# JAX derives both outputs from the operand's aval, so the indices share its weak type.
+top_k_p = standard_primitive("top_k", _top_k_shape_rule, _top_k_dtype_rule, _top_k_impl,
+                             weak_type_rule=lambda flags, params: flags[0],
+                             multiple_results=True)
+
+
+def top_k(operand, k, *, axis=-1):
+    """The ``k`` largest entries along ``axis`` (default last) and their int32 indices.
+
+    Entries are in descending order; of equal entries the lower index comes first. NaN counts
+    as larger than +inf.
+
+    Args:
+      operand: a non-complex array of rank >= 1.
+      k: how many entries to return.
+      axis: the axis to search.
+
+    Returns:
+      A tuple ``(values, indices)``.
+
+    Example:
+      >>> top_k(jnp.array([9., 3., 6., 4., 10.]), 3)
+      (Array([10.,  9.,  6.], dtype=float32), Array([4, 0, 2], dtype=int32))
+    """
+    k = int(k)
+    if k < 0:
+        raise ValueError(f"k argument to top_k must be nonnegative, got {k}")
+    axis = _canonicalize_axis(axis, len(core.get_aval(operand).shape))
+    values, indices = top_k_p.bind(operand, k=k, axis=axis)
+    return values, indices

@@ -1,0 +1,830 @@
+"""Structural primitives: broadcast, reshape, transpose, squeeze, rev, slice, concatenate, pad,
+iota, dynamic_slice/dynamic_update_slice and split, with their public ``lax`` functions.
+
+They move elements without computing on them, so every impl is a NumPy view or copy; the only
+XLA semantics that differ from NumPy are negative/interior padding and the clamping of
+dynamic start indices so the window fits inside the operand.
+"""
+import math
+import operator
+
+import numpy as np
+
+from pyjax._src import core
+from pyjax._src import dtypes
+from pyjax._src.core import ShapedArray
+from pyjax._src.primitives import elementwise as ew
+from pyjax._src.primitives.common import INEXACT, INTEGER, standard_primitive
+
+_max = max
+_py_slice = slice  # the builtin: this module defines lax.slice
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers shared with reductions.py
+
+
+def checked(prim):
+    """Make ``prim.impl`` raise the abstract rule's errors (eager calls skip abstract eval).
+
+    The rules run once per (shapes, dtypes, params) signature; later calls only pay for a
+    dict lookup, so eager errors match traced ones without slowing the hot path much.
+    """
+    fun, abstract_eval, seen = prim.impl, prim.abstract_eval, {}
+
+    def impl(*args, **params):
+        key = (tuple([(a.shape, a.dtype) for a in args]), tuple(params.items()))
+        try:
+            known = key in seen
+        except TypeError:  # an unhashable parameter (a list): check every time
+            known, key = False, None
+        if not known:
+            abstract_eval(*[ShapedArray(a.shape, a.dtype) for a in args], **params)
+            if key is not None:
+                if len(seen) > 4096:
+                    seen.clear()
+                seen[key] = True
+        return fun(*args, **params)
+
+    impl.__name__ = f"{prim.name}_impl"
+    prim.impl = impl
+    return prim
+
+
+def is_array(x):
+    """True for pyjax arrays and tracers (which lax functions may return unchanged)."""
+    return isinstance(x, core.Tracer) or (type(x) is not np.ndarray
+                                          and getattr(type(x), "aval", None) is not None)
+
+
+def shape_of(x):
+    return core.get_aval(x).shape
+
+
+def canonicalize_axis(axis, num_dims):
+    axis = operator.index(axis)
+    if not -num_dims <= axis < num_dims:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {num_dims}")
+    return axis + num_dims if axis < 0 else axis
+
+
+def check_shapelike(fun_name, arg_name, obj):
+    """JAX's check that ``obj`` is a tuple/list/ndarray of non-negative integers."""
+    if not isinstance(obj, (tuple, list, np.ndarray)):
+        raise TypeError(f"{fun_name} {arg_name} must be of type tuple/list/ndarray, "
+                        f"got {type(obj)}.")
+    if not len(obj):
+        return
+    if np.ndim(obj) != 1:
+        raise TypeError(f"{fun_name} {arg_name} must be 1-dimensional, got {np.ndim(obj)}.")
+    if not all(core._is_int_like(d) for d in obj):
+        raise TypeError(f"{fun_name} {arg_name} must have every element be an integer type, "
+                        f"got {tuple(map(type, obj))}.")
+    if not all(d >= 0 for d in obj):
+        raise TypeError(f"{fun_name} {arg_name} must have every element be nonnegative, "
+                        f"got {obj}.")
+
+
+def check_same_dtypes(name, avals):
+    """JAX's ``lax.{name} requires arguments to have the same dtypes`` check."""
+    if any(a.dtype != avals[0].dtype for a in avals[1:]):
+        msg = (f"lax.{name} requires arguments to have the same dtypes, got "
+               + ", ".join(a.dtype.name for a in avals) + ".")
+        if name in ("concatenate",):
+            msg += (f" (Tip: jnp.{name} is a similar function that does automatic type "
+                    "promotion on inputs).")
+        raise TypeError(msg)
+
+
+def _static_ints(xs):
+    """Python ints for a user's sequence of sizes/indices, so jaxprs print them plainly."""
+    return tuple(int(x) if isinstance(x, np.integer) else x for x in xs)
+
+
+def convert(x, dtype, weak_type):
+    """``x`` as an array of ``dtype``/``weak_type``; concrete values convert without binding,
+    as JAX folds conversions of constants (so a literal stays a literal in jaxprs)."""
+    dtype = np.dtype(dtype)
+    if isinstance(x, core.Tracer):
+        aval = x.aval
+        if aval.dtype == dtype and aval.weak_type == weak_type:
+            return x
+        return ew.convert_element_type_p.bind(x, new_dtype=dtype, weak_type=bool(weak_type),
+                                              sharding=None)
+    conv = core._to_buffer.get(type(x))
+    buf, _ = conv(x) if conv is not None else core._to_buffer_slow(x)
+    out = ew.convert_element_type_p.impl(buf, new_dtype=dtype, weak_type=bool(weak_type),
+                                         sharding=None)
+    return core._wrap(out, bool(weak_type))
+
+
+def asarray(x):
+    """Arrays unchanged; Python scalars (weak) and NumPy values (strong) as arrays."""
+    if is_array(x):
+        return x
+    aval = core.get_aval(x)
+    return convert(x, aval.dtype, aval.weak_type)
+
+
+# ----------------------------------------------------------------------------------------------
+# broadcast_in_dim
+
+
+def _broadcast_in_dim_shape(x, *, shape, broadcast_dimensions, sharding):
+    check_shapelike("broadcast_in_dim", "shape", shape)
+    check_shapelike("broadcast_in_dim", "broadcast_dimensions", broadcast_dimensions)
+    ndim = x.ndim
+    if ndim != len(broadcast_dimensions):
+        raise TypeError("broadcast_in_dim broadcast_dimensions must have length equal to "
+                        f"operand ndim; got broadcast_dimensions {broadcast_dimensions} for "
+                        f"operand ndim {ndim}.")
+    if len(shape) < ndim:
+        raise TypeError("broadcast_in_dim target broadcast shape must have equal or higher "
+                        f"rank to the operand shape; got operand ndim {ndim} and target "
+                        f"broadcast ndim {len(shape)}.")
+    if not set(broadcast_dimensions).issubset(range(len(shape))):
+        raise TypeError("broadcast_in_dim broadcast_dimensions must be a subset of output "
+                        f"dimensions, got {broadcast_dimensions} for operand ndim {ndim} and "
+                        f"shape {shape}.")
+    if not all(x.shape[i] in (1, shape[d]) for i, d in enumerate(broadcast_dimensions)):
+        raise TypeError("broadcast_in_dim operand dimension sizes must either be 1, or be "
+                        "equal to their corresponding dimensions in the target broadcast "
+                        f"shape; got operand of shape {x.shape}, target broadcast shape "
+                        f"{shape}, broadcast_dimensions {broadcast_dimensions} ")
+    if (len(broadcast_dimensions) != len(set(broadcast_dimensions))
+            or tuple(broadcast_dimensions) != tuple(sorted(broadcast_dimensions))):
+        raise TypeError("broadcast_in_dim broadcast_dimensions must be strictly increasing; "
+                        f"got broadcast_dimensions {broadcast_dimensions}")
+    return tuple(shape)
+
+
+def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions, sharding):
+    if x.ndim:
+        expanded = [1] * len(shape)
+        for i, d in enumerate(broadcast_dimensions):
+            expanded[d] = x.shape[i]
+        x = x.reshape(expanded)
+    return np.broadcast_to(x, shape)
+
+
+broadcast_in_dim_p = checked(standard_primitive(
+    "broadcast_in_dim", _broadcast_in_dim_shape, lambda x, **_: x.dtype,
+    _broadcast_in_dim_impl))
+# JAX 0.10 prints neither the shape (the binder's type says it) nor the sharding, and hides
+# empty broadcast_dimensions.
+broadcast_in_dim_p.pp_params = lambda params: (
+    [("broadcast_dimensions", params["broadcast_dimensions"])]
+    if params["broadcast_dimensions"] else [])
+
+
+def broadcast_in_dim(operand, shape, broadcast_dimensions, *, out_sharding=None):
+    """Broadcasts ``operand`` to ``shape``; operand dimension i becomes result dimension
+    ``broadcast_dimensions[i]`` (XLA's BroadcastInDim).
+
+    Example: ``broadcast_in_dim(jnp.ones(3), (2, 3), (1,))`` has shape ``(2, 3)``.
+    """
+    if (np.ndim(operand) == len(shape) and not len(broadcast_dimensions)
+            and is_array(operand)):
+        return operand
+    return broadcast_in_dim_p.bind(operand, shape=_static_ints(shape),
+                                   broadcast_dimensions=_static_ints(broadcast_dimensions),
+                                   sharding=out_sharding)
+
+
+def broadcast(operand, sizes, *, out_sharding=None):
+    """Adds leading dimensions of the given ``sizes``: the result has shape
+    ``tuple(sizes) + operand.shape``."""
+    if len(sizes) == 0 and out_sharding is None:
+        return asarray(operand)
+    shape = shape_of(operand)
+    dims = tuple(range(len(sizes), len(sizes) + len(shape)))
+    return broadcast_in_dim(operand, tuple(sizes) + shape, dims, out_sharding=out_sharding)
+
+
+def broadcast_to_rank(x, rank):
+    """Adds leading dimensions of size 1 to give ``x`` rank ``rank``."""
+    ndim = len(shape_of(x))
+    if ndim == rank:
+        return asarray(x)
+    return broadcast(x, (1,) * (rank - ndim))
+
+
+def expand_dims(array, dimensions):
+    """Inserts dimensions of size 1 at positions ``dimensions`` of the result."""
+    if len(set(dimensions)) != len(dimensions):
+        raise ValueError(f"repeated axis in lax.expand_dims: {dimensions}")
+    shape = shape_of(array)
+    ndim_out = len(shape) + len(dimensions)
+    dims = [canonicalize_axis(i, ndim_out) for i in dimensions]
+    if len(set(dims)) != len(dims):  # again after canonicalizing
+        raise ValueError(f"repeated axis in lax.expand_dims: {dims}")
+    dims_set = frozenset(dims)
+    result_shape = list(shape)
+    for i in sorted(dims_set):
+        result_shape.insert(i, 1)
+    broadcast_dims = [i for i in range(ndim_out) if i not in dims_set]
+    return broadcast_in_dim(array, result_shape, broadcast_dims)
+
+
+# ----------------------------------------------------------------------------------------------
+# reshape, transpose, squeeze, rev
+
+
+def _reshape_shape(x, *, new_sizes, dimensions, sharding):
+    if not all(d >= 0 for d in new_sizes):
+        raise TypeError(f"reshape new_sizes must all be positive, got {new_sizes}.")
+    old_size, new_size = math.prod(x.shape), math.prod(new_sizes)
+    if old_size != new_size:
+        raise TypeError(f"reshape total size must be unchanged, got new_sizes {new_sizes} "
+                        f"(of total size {new_size}) for shape {x.shape} (of total size "
+                        f"{old_size}).")
+    if dimensions is not None and set(dimensions) != set(range(x.ndim)):
+        raise TypeError("reshape dimensions must be a permutation of operand dimensions, "
+                        f"got dimensions {dimensions} for shape {x.shape}.")
+    return tuple(new_sizes)
+
+
+def _reshape_impl(x, *, new_sizes, dimensions, sharding):
+    if dimensions is not None:
+        x = np.transpose(x, dimensions)
+    return np.reshape(x, new_sizes)
+
+
+reshape_p = checked(standard_primitive("reshape", _reshape_shape, lambda x, **_: x.dtype,
+                                       _reshape_impl))
+
+
+def reshape(operand, new_sizes, dimensions=None, *, out_sharding=None):
+    """Reshapes ``operand`` to ``new_sizes`` after transposing it by ``dimensions`` if given.
+
+    Example: ``reshape(jnp.arange(6), (2, 3))``; ``reshape(y, (6,), (1, 0))`` ravels the
+    transpose of ``y``.
+    """
+    new_sizes = core.concrete_shape(new_sizes)
+    shape = shape_of(operand)
+    if dimensions is None:
+        same_dims, dims = True, None
+    else:
+        dims = tuple(operator.index(d) for d in dimensions)
+        same_dims = dims == tuple(range(len(shape)))
+    if shape and shape == new_sizes and same_dims and out_sharding is None \
+            and is_array(operand):
+        return operand
+    return reshape_p.bind(operand, new_sizes=new_sizes,
+                          dimensions=None if dims is None or same_dims else dims,
+                          sharding=out_sharding)
+
+
+def _transpose_shape(x, *, permutation):
+    if not isinstance(permutation, (tuple, list, np.ndarray)):
+        raise TypeError("transpose permutation must be a tuple/list/ndarray, got "
+                        f"{type(permutation)}.")
+    if tuple(sorted(permutation)) != tuple(range(x.ndim)):
+        raise TypeError("transpose permutation isn't a permutation of operand dimensions, "
+                        f"got permutation {permutation} for operand shape {x.shape}.")
+    return tuple(x.shape[i] for i in permutation)
+
+
+transpose_p = checked(standard_primitive(
+    "transpose", _transpose_shape, lambda x, **_: x.dtype,
+    lambda x, *, permutation: np.transpose(x, permutation)))
+
+
+def transpose(operand, permutation):
+    """Permutes the dimensions of ``operand`` (XLA's Transpose)."""
+    permutation = tuple(operator.index(d) for d in permutation)
+    if permutation == tuple(range(np.ndim(operand))) and is_array(operand):
+        return operand
+    return transpose_p.bind(operand, permutation=permutation)
+
+
+def _squeeze_shape(x, *, dimensions):
+    dims_set = set(dimensions)
+    if len(dims_set) != len(dimensions):
+        raise ValueError(f"dimensions are not unique: {dimensions}")
+    if not all(0 <= d < x.ndim for d in dims_set):
+        raise ValueError(f"dimensions outside range [0, ndim): {dimensions}")
+    if any(x.shape[d] != 1 for d in dimensions):
+        raise ValueError("cannot select an axis to squeeze out which has size not equal to "
+                         f"one, got shape={x.shape} and dimensions={dimensions}")
+    return tuple(s for i, s in enumerate(x.shape) if i not in dims_set)
+
+
+squeeze_p = checked(standard_primitive(
+    "squeeze", _squeeze_shape, lambda x, **_: x.dtype,
+    lambda x, *, dimensions: np.squeeze(x, axis=dimensions) if dimensions else x))
+
+
+def squeeze(array, dimensions):
+    """Removes the size-1 dimensions ``dimensions`` (negative values count from the end)."""
+    ndim = np.ndim(array)
+    dimensions = tuple(sorted(canonicalize_axis(i, ndim) for i in dimensions))
+    if not dimensions and is_array(array):
+        return array
+    return squeeze_p.bind(array, dimensions=dimensions)
+
+
+def _rev_shape(x, *, dimensions):
+    check_shapelike("rev", "dimensions", dimensions)
+    if len(set(dimensions)) != len(dimensions):
+        raise TypeError(f"rev dimensions must be unique, got {dimensions}.")
+    if dimensions and not _max(dimensions) < x.ndim:
+        raise TypeError("rev dimensions must all be less than operand ndim, got dimensions "
+                        f"{dimensions} for operand ndim {x.ndim}.")
+    return x.shape
+
+
+rev_p = checked(standard_primitive(
+    "rev", _rev_shape, lambda x, **_: x.dtype,
+    lambda x, *, dimensions: np.flip(x, dimensions) if dimensions else x))
+
+
+def rev(operand, dimensions):
+    """Reverses ``operand`` along each of ``dimensions``."""
+    return rev_p.bind(operand, dimensions=_static_ints(dimensions))
+
+
+def collapse(operand, start_dimension, stop_dimension=None):
+    """Collapses dimensions ``[start_dimension, stop_dimension)`` into one (row-major)."""
+    shape = shape_of(operand)
+    lo, hi, _ = _py_slice(start_dimension, stop_dimension).indices(len(shape))
+    if hi < lo:
+        raise ValueError(f"Invalid dimension range passed to collapse: {shape}"
+                         f"[{start_dimension}:{stop_dimension}]")
+    size = math.prod(shape[lo:hi])
+    return reshape(operand, shape[:lo] + (size,) + shape[hi:])
+
+
+# ----------------------------------------------------------------------------------------------
+# slice, concatenate, split, pad
+
+
+def _slice_shape(x, *, start_indices, limit_indices, strides):
+    check_shapelike("slice", "start_indices", start_indices)
+    check_shapelike("slice", "limit_indices", limit_indices)
+    if x.ndim != len(start_indices):
+        raise TypeError("slice start_indices must have length equal to the number of "
+                        f"dimensions of the operand, got indices {start_indices} for operand "
+                        f"shape {x.shape}.")
+    if len(start_indices) != len(limit_indices):
+        raise TypeError("slice limit_indices must have the same length as start_indices, got "
+                        f"start_indices {start_indices} and limit_indices {limit_indices}.")
+    if not all(map(operator.ge, x.shape, limit_indices)):
+        raise TypeError("slice limit_indices must be less than or equal to operand shape, got "
+                        f"limit_indices {limit_indices} for operand shape {x.shape}.")
+    if not all(si >= 0 for si in start_indices):
+        raise TypeError("slice start_indices must be greater than or equal to zero, got "
+                        f"start_indices of {start_indices}.")
+    if not all(map(operator.ge, limit_indices, start_indices)):
+        raise TypeError("slice limit_indices must be greater than or equal to start_indices, "
+                        f"got start_indices {start_indices} and limit_indices {limit_indices}.")
+    diff = tuple(map(operator.sub, limit_indices, start_indices))
+    if strides is None or tuple(strides) == (1,) * x.ndim:
+        return diff
+    check_shapelike("slice", "strides", strides)
+    if len(strides) != x.ndim:
+        raise TypeError("slice strides must have length equal to the number of dimensions of "
+                        f"the operand, got strides {strides} for operand shape {x.shape}.")
+    if not all(s > 0 for s in strides):
+        raise TypeError(f"slice strides must be positive, got {strides}")
+    return tuple(0 if d <= 0 else (d - 1) // s + 1 for d, s in zip(diff, strides))
+
+
+def _slice_impl(x, *, start_indices, limit_indices, strides):
+    if strides is None:
+        return x[tuple(map(_py_slice, start_indices, limit_indices))]
+    return x[tuple(map(_py_slice, start_indices, limit_indices, strides))]
+
+
+slice_p = checked(standard_primitive("slice", _slice_shape, lambda x, **_: x.dtype,
+                                     _slice_impl))
+
+
+def slice(operand, start_indices, limit_indices, strides=None):  # noqa: A001 (JAX's name)
+    """Extracts ``operand[start:limit:stride]`` in every dimension (XLA's Slice).
+
+    Example: ``lax.slice(x, (1, 0), (3, 2))`` is ``x[1:3, 0:2]``.
+    """
+    return slice_p.bind(operand, start_indices=_static_ints(start_indices),
+                        limit_indices=_static_ints(limit_indices),
+                        strides=None if strides is None else _static_ints(strides))
+
+
+def slice_in_dim(operand, start_index, limit_index, stride=1, axis=0):
+    """``lax.slice`` along the single dimension ``axis``; ``None`` and negative indices are
+    interpreted as in Python slicing (without clipping)."""
+    shape = shape_of(operand)
+    start_indices, limit_indices = [0] * len(shape), list(shape)
+    strides = [1] * len(shape)
+    axis = int(axis)
+    len_axis = shape[axis]
+    start = operator.index(start_index) if start_index is not None else 0
+    limit = operator.index(limit_index) if limit_index is not None else len_axis
+    if start < 0:
+        start += len_axis
+    if limit < 0:
+        limit += len_axis
+    start_indices[axis], limit_indices[axis] = start, limit
+    strides[axis] = operator.index(stride)
+    return slice(operand, start_indices, limit_indices, strides)
+
+
+def index_in_dim(operand, index, axis=0, keepdims=True):
+    """``operand[..., index]`` along ``axis`` with a static ``index`` (negative allowed)."""
+    index, axis = operator.index(index), int(axis)
+    axis_size = shape_of(operand)[axis]
+    wrapped = index + axis_size if index < 0 else index
+    if not 0 <= wrapped < axis_size:
+        raise IndexError(f"index {index} is out of bounds for axis {axis} with size "
+                         f"{axis_size}")
+    result = slice_in_dim(operand, wrapped, wrapped + 1, 1, axis)
+    return result if keepdims else squeeze(result, (axis,))
+
+
+def _concatenate_shape(*xs, dimension):
+    if not xs:
+        raise TypeError("concatenate expects at least one operand, got 0.")
+    if len({x.ndim for x in xs}) != 1:
+        raise TypeError("Cannot concatenate arrays with different numbers of dimensions: got "
+                        + ", ".join(str(x.shape) for x in xs) + ".")
+    if not 0 <= dimension < xs[0].ndim:
+        raise TypeError(f"concatenate dimension out of bounds: dimension {dimension} for "
+                        "shapes " + ", ".join(str(x.shape) for x in xs) + ".")
+    rest = [x.shape[:dimension] + x.shape[dimension + 1:] for x in xs]
+    if rest[:-1] != rest[1:]:
+        raise TypeError("Cannot concatenate arrays with shapes that differ in dimensions other "
+                        f"than the one being concatenated: concatenating along dimension "
+                        f"{dimension} for shapes " + ", ".join(str(x.shape) for x in xs) + ".")
+    shape = xs[0].shape
+    return shape[:dimension] + (sum(x.shape[dimension] for x in xs),) + shape[dimension + 1:]
+
+
+def _concatenate_dtype(*xs, dimension):
+    check_same_dtypes("concatenate", xs)
+    return xs[0].dtype
+
+
+concatenate_p = checked(standard_primitive(
+    "concatenate", _concatenate_shape, _concatenate_dtype,
+    lambda *xs, dimension: np.concatenate(xs, axis=dimension)))
+
+
+def concatenate(operands, dimension):
+    """Concatenates a sequence of arrays (same dtype and shape but for ``dimension``)."""
+    if len(operands) == 0:
+        raise ValueError("concatenate requires a non-empty sequences of arrays")
+    if len(operands) == 1 and is_array(operands[0]):
+        return operands[0]
+    return concatenate_p.bind(*operands, dimension=operator.index(dimension))
+
+
+def _split_shape(x, *, sizes, axis):
+    if any(s < 0 for s in sizes):
+        raise ValueError(f"Sizes passed to split must be nonnegative, got {list(sizes)}")
+    if x.shape[axis] != sum(sizes):
+        raise ValueError(f"Sum of sizes {np.sum(sizes)} must be equal to dimension {axis} of "
+                         f"the operand shape {list(x.shape)}")
+    return [x.shape[:axis] + (s,) + x.shape[axis + 1:] for s in sizes]
+
+
+def _split_impl(x, *, sizes, axis):
+    return np.split(x, np.cumsum(sizes[:-1]), axis=axis) if sizes else []
+
+
+split_p = checked(standard_primitive(
+    "split", _split_shape, lambda x, *, sizes, axis: [x.dtype] * len(sizes), _split_impl,
+    multiple_results=True))
+
+
+def split(operand, sizes, axis=0):
+    """Splits ``operand`` along ``axis`` into pieces of the given ``sizes`` (which must sum to
+    the axis length)."""
+    operand = asarray(operand)
+    return split_p.bind(operand, sizes=_static_ints(sizes),
+                        axis=canonicalize_axis(axis, len(shape_of(operand))))
+
+
+def _pad_shape(x, padding_value, *, padding_config):
+    if padding_value.ndim != 0:
+        raise ValueError("padding_value must be a scalar; got "
+                         f"np.shape(padding_value)={padding_value.shape}")
+    if len(padding_config) != x.ndim:
+        raise ValueError("length of padding_config must equal the number of axes of operand, "
+                         f"got padding_config {padding_config} for operand shape {x.shape}")
+    if not all(i >= 0 for _, _, i in padding_config):
+        raise ValueError("interior padding in padding_config must be nonnegative, got "
+                         f"padding_config {padding_config}")
+    result = tuple(lo + hi + (0 if d == 0 else (d - 1) * (i + 1) + 1)
+                   for (lo, hi, i), d in zip(padding_config, x.shape))
+    if not all(d >= 0 for d in result):
+        raise ValueError(f"Dimension size after padding is not at least 0, got result shape "
+                         f"{result}, for padding_config {padding_config} and operand shape "
+                         f"{x.shape}")
+    return result
+
+
+def _pad_dtype(x, padding_value, *, padding_config):
+    if x.dtype != padding_value.dtype:
+        raise TypeError("pad operand and padding_value must be same dtype: got "
+                        f"{x.dtype.name} and {padding_value.dtype.name}.")
+    return x.dtype
+
+
+def _pad_impl(x, padding_value, *, padding_config):
+    out_shape, dst, src = [], [], []
+    for (lo, hi, interior), d in zip(padding_config, x.shape):
+        step = interior + 1
+        n = lo + hi + (0 if d == 0 else (d - 1) * step + 1)
+        out_shape.append(n)
+        # Element j lands at lo + j*step; keep the contiguous run of j that lands in [0, n).
+        j0 = 0 if lo >= 0 else (-lo + step - 1) // step
+        j1 = min(d, (n - 1 - lo) // step + 1)
+        src.append(_py_slice(j0, j1))
+        dst.append(_py_slice(lo + j0 * step, lo + (j1 - 1) * step + 1, step))
+    out = np.full(out_shape, padding_value, dtype=x.dtype)
+    if all(s.stop > s.start for s in src):
+        out[tuple(dst)] = x[tuple(src)]
+    return out
+
+
+pad_p = checked(standard_primitive("pad", _pad_shape, _pad_dtype, _pad_impl))
+
+
+def pad(operand, padding_value, padding_config):
+    """Pads ``operand`` with ``padding_value``: ``padding_config`` holds one
+    ``(low, high, interior)`` triple per dimension; negative low/high remove elements.
+
+    Example: ``lax.pad(jnp.array([1, 2, 3, 4]), 0, [(0, 0, 1)])`` is
+    ``[1, 0, 2, 0, 3, 0, 4]``.
+    """
+    config = tuple(tuple(operator.index(v) for v in triple) for triple in padding_config)
+    return pad_p.bind(operand, padding_value, padding_config=config)
+
+
+# ----------------------------------------------------------------------------------------------
+# iota
+
+
+def _iota_shape(*, dtype, shape, dimension, sharding):
+    check_shapelike("iota", "shape", shape)
+    if not 0 <= dimension < len(shape):
+        raise ValueError("iota dimension must be between 0 and len(shape), got "
+                         f"dimension={dimension} for shape={shape}")
+    return tuple(shape)
+
+
+def _iota_dtype(*, dtype, shape, dimension, sharding):
+    if np.dtype(dtype) not in INTEGER | INEXACT:
+        raise TypeError(f"iota does not accept dtype {np.dtype(dtype).name}. Accepted dtypes "
+                        "are subtypes of integer, floating, complexfloating.")
+    return np.dtype(dtype)
+
+
+def _iota_impl(*, dtype, shape, dimension, sharding):
+    values = np.arange(shape[dimension]).astype(dtype)
+    expanded = [1] * len(shape)
+    expanded[dimension] = shape[dimension]
+    return np.broadcast_to(values.reshape(expanded), shape)
+
+
+iota_p = checked(standard_primitive("iota", _iota_shape, _iota_dtype, _iota_impl,
+                                    weak_type_rule=lambda flags, params: False))
+
+
+def broadcasted_iota(dtype, shape, dimension, *, out_sharding=None):
+    """An array of ``shape`` whose entries count 0, 1, ... along ``dimension``."""
+    dtype = dtypes.check_user_dtype_supported(dtype, "broadcasted_iota")
+    shape = core.concrete_shape(shape)
+    dimension = core.concrete_or_error(int, dimension,
+                                       "dimension argument of lax.broadcasted_iota")
+    return iota_p.bind(dtype=dtype, shape=shape, dimension=dimension, sharding=out_sharding)
+
+
+def iota(dtype, size):
+    """``[0, 1, ..., size-1]`` of ``dtype`` (XLA's Iota)."""
+    return broadcasted_iota(dtype, (size,), 0)
+
+
+# ----------------------------------------------------------------------------------------------
+# dynamic_slice, dynamic_update_slice
+
+
+def _check_index_dtypes(name, idxs):
+    if any(i.dtype != idxs[0].dtype or i.dtype not in INTEGER for i in idxs):
+        sep = ": " if name == "dynamic_slice" else " "
+        raise TypeError(f"index arguments to {name} must be integers of the same type, got"
+                        f"{sep}" + ", ".join(i.dtype.name for i in idxs))
+
+
+def _dynamic_slice_shape(x, *idxs, slice_sizes):
+    if x.ndim != len(idxs):
+        raise TypeError("dynamic_slice start_indices must have length equal to the number of "
+                        f"dimensions of the operand, got indices {list(idxs)} for operand "
+                        f"shape {x.shape}.")
+    if len(idxs) != len(slice_sizes):
+        raise TypeError("dynamic_slice slice_sizes must have the same length as "
+                        f"start_indices, got start_indices length {len(idxs)} and slice_sizes "
+                        f"{slice_sizes}.")
+    if not all(map(operator.ge, x.shape, slice_sizes)):
+        raise TypeError("slice slice_sizes must be less than or equal to operand shape, got "
+                        f"slice_sizes {slice_sizes} for operand shape {x.shape}.")
+    if not all(s >= 0 for s in slice_sizes):
+        raise TypeError("slice slice_sizes must be greater than or equal to zero, got "
+                        f"slice_sizes of {slice_sizes}.")
+    if any(i.ndim != 0 for i in idxs):
+        raise TypeError("start_indices arguments to dynamic_slice must be scalars,  got "
+                        f"indices {list(idxs)}")
+    return tuple(slice_sizes)
+
+
+def _dynamic_slice_dtype(x, *idxs, slice_sizes):
+    _check_index_dtypes("dynamic_slice", idxs)
+    return x.dtype
+
+
+def _clamped_window(shape, idxs, sizes):
+    """XLA clamps each start index into [0, dim - size] so the whole window is in bounds."""
+    return tuple(_py_slice(s, s + n) for s, n in (
+        (min(_max(int(i), 0), d - n), n) for i, d, n in zip(idxs, shape, sizes)))
+
+
+dynamic_slice_p = checked(standard_primitive(
+    "dynamic_slice", _dynamic_slice_shape, _dynamic_slice_dtype,
+    lambda x, *idxs, slice_sizes: x[_clamped_window(x.shape, idxs, slice_sizes)],
+    weak_type_rule=lambda flags, params: flags[0]))
+
+
+def _dynamic_update_slice_shape(x, update, *idxs):
+    if x.ndim != update.ndim:
+        raise TypeError("dynamic_update_slice update must have the same rank as operand, got "
+                        f"update shape {update.shape} for operand shape {x.shape}.")
+    if x.ndim != len(idxs):
+        raise TypeError("dynamic_update_slice start_indices must have length equal to the "
+                        f"rank of operand, got indices {list(idxs)} for operand shape "
+                        f"{x.shape}.")
+    if not all(map(operator.ge, x.shape, update.shape)):
+        raise TypeError("dynamic_update_slice update shape must be smaller than operand shape, "
+                        f"got update shape {update.shape} for operand shape {x.shape}.")
+    if any(i.ndim != 0 for i in idxs):
+        raise TypeError("start_indices arguments to dynamic_update_slice must be scalars, got "
+                        f"indices {list(idxs)}")
+    return x.shape
+
+
+def _dynamic_update_slice_dtype(x, update, *idxs):
+    check_same_dtypes("dynamic_update_slice", (x, update))
+    _check_index_dtypes("dynamic_update_slice", idxs)
+    return x.dtype
+
+
+def _dynamic_update_slice_impl(x, update, *idxs):
+    out = np.array(x, copy=True)  # never write into the caller's buffer
+    out[_clamped_window(x.shape, idxs, update.shape)] = update
+    return out
+
+
+# Weak type: JAX's standard rule over every operand, indices included.
+dynamic_update_slice_p = checked(standard_primitive(
+    "dynamic_update_slice", _dynamic_update_slice_shape, _dynamic_update_slice_dtype,
+    _dynamic_update_slice_impl))
+
+
+def _dynamic_slice_indices(operand, start_indices, allow_negative_indices):
+    """JAX's normalisation of start indices: negative ones count from the end."""
+    shape = shape_of(operand)
+    if len(start_indices) != len(shape):
+        raise ValueError("Length of slice indices must match number of operand dimensions "
+                         f"({len(start_indices)} vs {shape})")
+    if not isinstance(start_indices, (tuple, list)):
+        if np.ndim(start_indices) != 1:
+            raise ValueError(f"Slice indices must be a 1D sequence, got {np.shape(start_indices)}")
+        start_indices = list(start_indices)
+    if isinstance(allow_negative_indices, bool):
+        allow_negative_indices = [allow_negative_indices] * len(start_indices)
+    result = []
+    for i, d, allow_negative in zip(start_indices, shape, allow_negative_indices):
+        dtype = dtypes.dtype(i, canonicalize=True)
+        if dtype.kind == "u":
+            result.append(i)
+        elif isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
+            if i < 0 and not allow_negative:
+                raise ValueError(f"Index {i} is out of bounds for dimension {d} if "
+                                 "allow_negative_indices=False")
+            # A constant: JAX converts it (strong) without staging any operation.
+            result.append(np.array(i + d if i < 0 else i, dtype=dtype))
+        elif not allow_negative:
+            result.append(i)
+        elif core._state.trace is core.eval_trace and not isinstance(i, core.Tracer):
+            # Eagerly, select_n(i < 0, i + d, i) is this (and strong, as the add makes it).
+            conv = core._to_buffer.get(type(i))
+            v = (conv(i) if conv is not None else core._to_buffer_slow(i))[0].astype(dtype)
+            result.append(v + np.array(d, dtype) if v < 0 else v)
+        else:
+            d_arr = np.array(d, dtype=dtype)
+            result.append(ew.select_n_p.bind(ew.lt_p.bind(i, np.zeros((), dtype)), i,
+                                             ew.add_p.bind(i, d_arr)))
+    return result
+
+
+def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
+    """The window of ``slice_sizes`` starting at ``start_indices`` (which may be traced).
+
+    Negative indices count from the end; a window that would overrun the operand is shifted
+    back inside it, as XLA does: ``dynamic_slice(jnp.arange(5.), (4,), (3,))`` is
+    ``[2., 3., 4.]``.
+    """
+    idxs = _dynamic_slice_indices(operand, start_indices, allow_negative_indices)
+    return dynamic_slice_p.bind(operand, *idxs, slice_sizes=core.concrete_shape(slice_sizes))
+
+
+def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
+    """``operand`` with ``update`` written at ``start_indices`` (clamped so it fits)."""
+    idxs = _dynamic_slice_indices(operand, start_indices, allow_negative_indices)
+    return dynamic_update_slice_p.bind(operand, update, *idxs)
+
+
+def _zero_index_like(i):
+    """JAX's ``lax._const(i, 0)``: a Python 0 for Python scalars, else a 0 of i's dtype."""
+    if type(i) in (int, float, complex, bool):
+        return 0
+    return np.zeros((), dtypes.dtype(i, canonicalize=True))
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *,
+                         allow_negative_indices=True):
+    """``dynamic_slice`` along one ``axis``: ``operand[..., start:start + slice_size]``."""
+    shape = shape_of(operand)
+    axis = int(axis)
+    start_indices = [_zero_index_like(start_index)] * len(shape)
+    start_indices[axis] = start_index
+    slice_sizes = list(shape)
+    slice_sizes[axis] = operator.index(slice_size)
+    allow_negative = [False] * len(shape)
+    allow_negative[axis] = allow_negative_indices
+    return dynamic_slice(operand, start_indices, slice_sizes,
+                         allow_negative_indices=allow_negative)
+
+
+def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *,
+                         allow_negative_indices=True):
+    """``operand[..., index]`` along ``axis`` with a possibly traced ``index``."""
+    result = dynamic_slice_in_dim(operand, index, 1, axis,
+                                  allow_negative_indices=allow_negative_indices)
+    return result if keepdims else squeeze(result, (axis,))
+
+
+def dynamic_update_slice_in_dim(operand, update, start_index, axis, *,
+                                allow_negative_indices=True):
+    """``dynamic_update_slice`` with a start index along ``axis`` only."""
+    axis = int(axis)
+    ndim = len(shape_of(operand))
+    start_indices = [_zero_index_like(start_index)] * ndim
+    start_indices[axis] = start_index
+    allow_negative = [False] * ndim
+    allow_negative[axis] = allow_negative_indices
+    return dynamic_update_slice(operand, update, start_indices,
+                                allow_negative_indices=allow_negative)
+
+
+def dynamic_update_index_in_dim(operand, update, index, axis, *,
+                                allow_negative_indices=True):
+    """Writes ``update`` (with or without the size-1 ``axis``) at ``index`` along ``axis``."""
+    axis = int(axis)
+    if np.ndim(update) != np.ndim(operand):
+        assert np.ndim(update) + 1 == np.ndim(operand)
+        update = expand_dims(update, (axis,))
+    return dynamic_update_slice_in_dim(operand, update, index, axis,
+                                       allow_negative_indices=allow_negative_indices)
+
+
+# ----------------------------------------------------------------------------------------------
+# full, full_like, zeros_like_array
+
+
+def full(shape, fill_value, dtype=None, *, sharding=None):
+    """An array of ``shape`` filled with the scalar ``fill_value`` (weak if ``fill_value`` is a
+    Python scalar and ``dtype`` is None)."""
+    shape = core.concrete_shape(shape)
+    if np.shape(fill_value):
+        raise TypeError("full must be called with scalar fill_value, got fill_value.shape "
+                        f"{np.shape(fill_value)}.")
+    if dtype is None:
+        weak_type = dtypes.is_weakly_typed(fill_value)
+        fill_dtype = dtypes.dtype(fill_value, canonicalize=True)
+    else:
+        weak_type = False
+        fill_dtype = dtypes.check_user_dtype_supported(dtype, "full")
+    return broadcast(convert(fill_value, fill_dtype, weak_type), shape)
+
+
+def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
+    """``full`` with the shape and dtype (and weak type, if ``dtype`` is None) of ``x``."""
+    fill_shape = np.shape(x) if shape is None else core.concrete_shape(shape)
+    weak_type = dtype is None and dtypes.is_weakly_typed(x)
+    dtype = dtypes.dtype(x if dtype is None else dtype, canonicalize=True)
+    return full(fill_shape, convert(fill_value, dtype, weak_type))
+
+
+def zeros_like_array(x):
+    """Zeros with the shape, dtype and weak type of ``x``."""
+    return full_like(x, 0)

@@ -1,0 +1,2 @@
+"""jax.lax: the primitive operations, without NumPy-style promotion."""
+from pyjax._src.lax import *  # noqa: F401,F403

@@ -1,0 +1,2 @@
+"""jax.numpy: the NumPy API on pyjax arrays."""
+from pyjax._src.numpy import *  # noqa: F401,F403
