@@ -17,6 +17,7 @@ from pyjax._src.array import ArrayImpl
 from pyjax._src.config import config
 from pyjax._src.core import Primitive, ShapedArray
 from pyjax._src.compiler.executable import compile_jaxpr
+from pyjax._src.interpreters import ad
 from pyjax._src.interpreters import staging
 
 
@@ -34,6 +35,64 @@ jit_p.impl = _jit_impl
 jit_p.abstract_eval = lambda *avals, jaxpr, name: jaxpr.out_avals
 jit_p.weak_type_rule = lambda flags, params: [a.weak_type for a in params["jaxpr"].out_avals]
 jit_p.pp_params = lambda params: [("name", params["name"]), ("jaxpr", params["jaxpr"])]
+
+
+# Derived programs are cached per jaxpr object and per mask of which inputs take part.
+_derived = weakref.WeakKeyDictionary()
+
+
+def _cached(kind, closed, key, build):
+    table = _derived.setdefault(closed, {})
+    entry = table.get((kind, key))
+    if entry is None:
+        entry = table[(kind, key)] = build()
+    return entry
+
+
+def _jit_jvp(primals, tangents, *, jaxpr, name):
+    nonzero = tuple(type(t) is not ad.Zero for t in tangents)
+    (jvp_closed, consts), out_nonzero = _cached(
+        "jvp", jaxpr, nonzero, lambda: ad.jvp_jaxpr(jaxpr, nonzero))
+    outs = jit_p.bind(*consts, *primals, *[t for t in tangents if type(t) is not ad.Zero],
+                      jaxpr=jvp_closed, name=name)
+    n = len(jaxpr.out_avals)
+    rest = iter(outs[n:])
+    tangents_out = [next(rest) if nz else ad.Zero(ad.tangent_aval(a))
+                    for nz, a in zip(out_nonzero, jaxpr.out_avals)]
+    return outs[:n], tangents_out
+
+
+def _jit_partial_eval(trace, args, unknown, params):
+    jaxpr, name = params["jaxpr"], params["name"]
+    known, unknown_part, out_unknowns, n_res = _cached(
+        "pe", jaxpr, tuple(unknown), lambda: ad.partial_eval_jaxpr(jaxpr.jaxpr, unknown, jit_p))
+    with core.set_current_trace(trace.parent):
+        known_outs = jit_p.bind(*[a for a, u in zip(args, unknown) if not u],
+                                jaxpr=known.closed, name=name)
+    n_known = len(known_outs) - n_res
+    residuals = known_outs[n_known:]
+    unknown_outs = staging.DynamicJaxprTrace.process_primitive(
+        trace, jit_p, [*residuals, *[a for a, u in zip(args, unknown) if u]],
+        dict(jaxpr=unknown_part.closed, name=name))
+    known_it, unknown_it = iter(known_outs[:n_known]), iter(unknown_outs)
+    return [next(unknown_it) if u else next(known_it) for u in out_unknowns]
+
+
+def _jit_transpose(cts, *args, jaxpr, name):
+    linear = tuple(ad.is_undefined(a) for a in args)
+    ct_zero = tuple(type(c) is ad.Zero for c in cts)
+    t_closed, consts = _cached("transpose", jaxpr, (linear, ct_zero),
+                               lambda: ad.transpose_jaxpr(jaxpr, linear, ct_zero))
+    outs = jit_p.bind(*consts, *[a for a in args if not ad.is_undefined(a)],
+                      *[c for c in cts if type(c) is not ad.Zero],
+                      jaxpr=t_closed, name=name)
+    it = iter(outs)
+    return [next(it) if lin else None for lin in linear]
+
+
+jit_p.jvp = _jit_jvp
+jit_p.partial_eval = _jit_partial_eval
+jit_p.transpose = _jit_transpose
 
 
 # ----------------------------------------------------------------------------------------------

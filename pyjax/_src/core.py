@@ -115,13 +115,14 @@ class Primitive:
     def __init__(self, name, multiple_results=False):
         self.name = name
         self.multiple_results = multiple_results
-        self.impl = None
+        self.impl = None  # also sets eager_impl
         self.abstract_eval = None
         self.weak_type_rule = None
         self.jvp = None
         self.transpose = None
         self.batch = None
         self.codegen = None
+        self.partial_eval = None  # custom rule for ad.PartialEvalTrace (call primitives)
         # Why a rule is missing on purpose, by transformation name ("jvp", "batch", ...).
         self.opt_outs: dict[str, str] = {}
         key = name
@@ -131,6 +132,16 @@ class Primitive:
 
     def __repr__(self):
         return self.name
+
+    @property
+    def impl(self):
+        return self._impl
+
+    @impl.setter
+    def impl(self, fun):
+        # eager_impl is what eager calls run: the impl, possibly wrapped with the checks that
+        # abstract evaluation makes for traced calls (jitted programs need no such checks).
+        self._impl = self.eager_impl = fun
 
     def bind(self, *args, **params):
         return _state.trace.process_primitive(self, args, params)
@@ -227,11 +238,13 @@ class EvalTrace(Trace):
             weak.append(w)
         rule = prim.weak_type_rule
         weak_type = all(weak) if rule is None else rule(weak, params)
-        out = prim.impl(*vals, **params)
+        out = prim.eager_impl(*vals, **params)
         if prim.multiple_results:
             if config.jax_debug_nans or config.jax_debug_infs:
                 check_nans(prim.name, out)
-            return [_wrap(o, weak_type) for o in out]
+            if type(weak_type) is bool:
+                return [_wrap(o, weak_type) for o in out]
+            return [_wrap(o, w) for o, w in zip(out, weak_type)]
         if config.jax_debug_nans or config.jax_debug_infs:
             check_nans(prim.name, (out,))
         return _wrap(out, weak_type)

@@ -9,6 +9,7 @@ import numpy as np
 
 from pyjax._src import core
 from pyjax._src import dtypes
+from pyjax._src.array import ArrayImpl
 from pyjax._src.primitives import elementwise as ew
 
 
@@ -136,9 +137,10 @@ def convert_element_type(operand, new_dtype):
 
 
 def _convert(operand, new_dtype, weak_type=False):
+    if type(operand) in (bool, int, float, complex):
+        operand = ArrayImpl(*core._to_buffer[type(operand)](operand))
     aval = core.get_aval(operand)
-    if aval.dtype == new_dtype and aval.weak_type == weak_type and not dtypes.is_python_scalar(
-            operand):
+    if aval.dtype == new_dtype and aval.weak_type == weak_type:
         return operand
     return ew.convert_element_type_p.bind(operand, new_dtype=np.dtype(new_dtype),
                                           weak_type=weak_type, sharding=None)

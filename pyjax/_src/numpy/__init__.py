@@ -7,7 +7,7 @@ import importlib as _importlib
 
 import numpy as _np
 
-_MODULES = ["scalar_types", "ufuncs", "creation", "structural", "reductions", "indexing",
+_MODULES = ["scalar_types", "ufuncs", "creation", "manipulation", "reductions", "indexing",
             "linalg_ops", "sorting", "setops", "polynomial", "statistics", "misc"]
 
 

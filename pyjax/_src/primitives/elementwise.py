@@ -304,3 +304,138 @@ def _bitcast_impl(x, *, new_dtype):
 bitcast_convert_type_p = standard_primitive(
     "bitcast_convert_type", _bitcast_shape, lambda x, *, new_dtype: np.dtype(new_dtype),
     _bitcast_impl, weak_type_rule=lambda flags, params: False)
+
+
+# -- differentiation rules --------------------------------------------------------------------
+# Declared beside the primitives. ad.defjvp takes per-operand tangent contributions; transpose
+# rules return one cotangent per operand (None for operands that are not linear inputs).
+
+from pyjax._src import core  # noqa: E402
+from pyjax._src.array import ArrayImpl  # noqa: E402
+from pyjax._src.interpreters import ad  # noqa: E402
+
+
+def _neg(x):
+    return neg_p.bind(x)
+
+
+def _mul(x, y):
+    return mul_p.bind(x, y)
+
+
+def _div(x, y):
+    return div_p.bind(x, y)
+
+
+def _like(x, value):
+    """A 0-d constant with ``x``'s dtype and weak type."""
+    aval = core.get_aval(x)
+    return ArrayImpl(np.asarray(value, aval.dtype), aval.weak_type)
+
+
+def _broadcast_to(x, shape):
+    """``x`` broadcast to ``shape`` (binary ops broadcast 0-d and size-1 operands)."""
+    from pyjax._src.primitives import structural
+    xshape = core.get_aval(x).shape
+    if xshape == shape:
+        return x
+    dims = tuple(i for i, d in enumerate(xshape) if d == shape[i]) if xshape else ()
+    squeezed = structural.reshape(x, tuple(xshape[i] for i in dims)) if xshape else x
+    return structural.broadcast_in_dim(squeezed, shape, dims)
+
+
+def _out_shape(*operands):
+    return broadcast_shapes_rule("jvp", *(core.get_aval(o).shape for o in operands))
+
+
+def _transpose_operand(aval_or_value, ct):
+    return ad.unbroadcast(aval_or_value.aval, ct) if ad.is_undefined(aval_or_value) else None
+
+
+ad.defjvp(add_p, lambda g, x, y: _broadcast_to(g, _out_shape(x, y)),
+          lambda g, x, y: _broadcast_to(g, _out_shape(x, y)))
+add_p.transpose = lambda ct, x, y: [_transpose_operand(x, ct), _transpose_operand(y, ct)]
+ad.defjvp(sub_p, lambda g, x, y: _broadcast_to(g, _out_shape(x, y)),
+          lambda g, x, y: _broadcast_to(_neg(g), _out_shape(x, y)))
+sub_p.transpose = lambda ct, x, y: [
+    _transpose_operand(x, ct),
+    _transpose_operand(y, ct if type(ct) is ad.Zero else _neg(ct))]
+ad.defjvp(mul_p, lambda g, x, y: _mul(g, y), lambda g, x, y: _mul(x, g))
+mul_p.transpose = lambda ct, x, y: (
+    [ad.unbroadcast(x.aval, _mul(ct, y)), None] if ad.is_undefined(x)
+    else [None, ad.unbroadcast(y.aval, _mul(x, ct))])
+ad.defjvp(div_p, lambda g, x, y: _div(g, y),
+          lambda g, x, y: _mul(_neg(g), _div(_div(x, y), y)))
+div_p.transpose = lambda ct, x, y: [ad.unbroadcast(x.aval, _div(ct, y)), None]
+ad.deflinear(neg_p, lambda ct, x: [_neg(ct)])
+ad.defjvp(sin_p, lambda g, x: _mul(g, cos_p.bind(x)))
+ad.defjvp(cos_p, lambda g, x: _neg(_mul(g, sin_p.bind(x))))
+ad.defjvp2(exp_p, lambda g, ans, x: _mul(g, ans))
+ad.defjvp(log_p, lambda g, x: _div(g, x))
+
+
+def _integer_pow_jvp(g, x, *, y):
+    if y == 0:
+        return _mul(g, _like(x, 0))
+    deriv = _like(x, 1) if y == 1 else _mul(_like(x, y), integer_pow_p.bind(x, y=y - 1))
+    return _mul(g, deriv)
+
+
+ad.defjvp(integer_pow_p, _integer_pow_jvp)
+
+
+def _convert_jvp(primals, tangents, *, new_dtype, weak_type, sharding):
+    (x,), (g,) = primals, tangents
+    out = convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type,
+                                      sharding=sharding)
+    out_tangent_aval = ad.tangent_aval(core.get_aval(out))
+    if type(g) is ad.Zero or out_tangent_aval.dtype == dtypes.float0 or \
+            core.get_aval(g).dtype == dtypes.float0:
+        return out, ad.Zero(out_tangent_aval)
+    return out, convert_element_type_p.bind(g, new_dtype=new_dtype, weak_type=weak_type,
+                                            sharding=sharding)
+
+
+def _convert_transpose(ct, x, *, new_dtype, weak_type, sharding):
+    if type(ct) is ad.Zero:
+        return [None]
+    return [convert_element_type_p.bind(ct, new_dtype=x.aval.dtype, weak_type=x.aval.weak_type,
+                                        sharding=None)]
+
+
+convert_element_type_p.jvp = _convert_jvp
+convert_element_type_p.transpose = _convert_transpose
+
+
+def _zeros(aval, shape):
+    from pyjax._src.primitives import structural
+    return structural.full(shape, 0, aval.dtype)
+
+
+def _select_n_jvp(primals, tangents):
+    which, *cases = primals
+    out = select_n_p.bind(which, *cases)
+    out_aval = core.get_aval(out)
+    if all(type(t) is ad.Zero for t in tangents[1:]):
+        return out, ad.Zero(ad.tangent_aval(out_aval))
+    ts = [_zeros(out_aval, out_aval.shape) if type(t) is ad.Zero else t for t in tangents[1:]]
+    return out, select_n_p.bind(which, *ts)
+
+
+def _select_n_transpose(ct, which, *cases):
+    if type(ct) is ad.Zero:
+        return [None] * (1 + len(cases))
+    ct_aval = core.get_aval(ct)
+    zeros = _zeros(ct_aval, ct_aval.shape)
+    out = [None]
+    for i, c in enumerate(cases):
+        if ad.is_undefined(c):
+            picked = select_n_p.bind(which, *[ct if j == i else zeros for j in range(len(cases))])
+            out.append(ad.unbroadcast(c.aval, picked))
+        else:
+            out.append(None)
+    return out
+
+
+select_n_p.jvp = _select_n_jvp
+select_n_p.transpose = _select_n_transpose

@@ -68,12 +68,34 @@ def _int_tuple(xs):
     return tuple(int(x) for x in xs)
 
 
-def canonical_gather_dnums(dnums):
+_canonical = {}
+
+
+def canonical_dnums(dnums, cls, what):
     """The same dimension numbers with every field a tuple of Python ints (hashable)."""
-    if not isinstance(dnums, GatherDimensionNumbers):
-        raise TypeError("gather dimension_numbers must be a GatherDimensionNumbers, got "
-                        f"{dnums!r}")
-    return GatherDimensionNumbers(*map(_int_tuple, dnums))
+    # Keyed by class too: a GatherDimensionNumbers equals a ScatterDimensionNumbers of equal
+    # fields, as NamedTuples compare as tuples.
+    try:
+        return _canonical[cls, dnums]
+    except (KeyError, TypeError):  # TypeError: fields given as lists
+        pass
+    if not isinstance(dnums, cls):
+        raise TypeError(f"{what} dimension_numbers must be a {cls.__name__}, got {dnums!r}")
+    out = cls(*map(_int_tuple, dnums))
+    if len(_canonical) < 4096:
+        _canonical[cls, out] = out
+    return out
+
+
+def canonical_gather_dnums(dnums):
+    return canonical_dnums(dnums, GatherDimensionNumbers, "gather")
+
+
+def static_shape(shape):
+    """A tuple of Python ints from a user-given static shape."""
+    if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):
+        return shape
+    return core.concrete_shape(shape)
 
 
 # -- shared validation helpers (messages are JAX's) -------------------------------------------
@@ -284,9 +306,9 @@ def batch_coordinate(batch_shape, j, n):
 
 def _gather_impl(operand, indices, *, dimension_numbers, slice_sizes, mode, fill_value,
                  unique_indices=False, indices_are_sorted=False):
+    plan = _get_gather_plan(operand, indices, dimension_numbers, slice_sizes)
     if indices.dtype.kind not in "iu":
         check_index_dtype(indices)
-    plan = _get_gather_plan(operand, indices, dimension_numbers, slice_sizes)
     if plan.empty:
         return np.zeros(plan.out_shape, operand.dtype)
     n = plan.n
@@ -299,7 +321,7 @@ def _gather_impl(operand, indices, *, dimension_numbers, slice_sizes, mode, fill
             if in_bounds.all():
                 in_bounds = None
         # Clamping first keeps the reads in bounds; filled windows are overwritten below.
-        idx = np.clip(idx, 0, plan.bounds)
+        idx = np.minimum(np.maximum(idx, 0), plan.bounds)
     # Move the per-window dims to the front (a view) and slice the fixed ones.
     view = operand
     order = plan.lead + plan.rest
@@ -410,7 +432,7 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
         fill_value = None
     return gather_p.bind(operand, start_indices,
                          dimension_numbers=canonical_gather_dnums(dimension_numbers),
-                         slice_sizes=core.concrete_shape(slice_sizes),
+                         slice_sizes=static_shape(slice_sizes),
                          unique_indices=bool(unique_indices),
                          indices_are_sorted=bool(indices_are_sorted), mode=parsed,
                          fill_value=fill_value)

@@ -222,6 +222,22 @@ dot_general_p.pp_params = _dot_general_pp_params
 
 # -- public functions ---------------------------------------------------------------------------
 
+_dnums_cache = {}
+
+
+def _canonical_dnums(dimension_numbers):
+    """((lc, rc), (lb, rb)) as tuples of Python ints: hashable and printable like JAX's."""
+    try:
+        return _dnums_cache[dimension_numbers]
+    except (KeyError, TypeError):  # TypeError: given with lists
+        pass
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((_index_tuple(lc), _index_tuple(rc)), (_index_tuple(lb), _index_tuple(rb)))
+    if len(_dnums_cache) < 4096:
+        _dnums_cache[dn] = dn
+    return dn
+
+
 def _index_tuple(dims):
     try:
         return tuple(int(d) for d in dims)
@@ -248,8 +264,7 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
       >>> dot_general(jnp.ones((2, 3)), jnp.ones((3, 4)), (((1,), (0,)), ((), ()))).shape
       (2, 4)
     """
-    (lc, rc), (lb, rb) = dimension_numbers
-    dn = ((_index_tuple(lc), _index_tuple(rc)), (_index_tuple(lb), _index_tuple(rb)))
+    dn = _canonical_dnums(dimension_numbers)
     if preferred_element_type is not None:
         preferred_element_type = dtypes.canonicalize_dtype(np.dtype(preferred_element_type))
     return dot_general_p.bind(lhs, rhs, dimension_numbers=dn,

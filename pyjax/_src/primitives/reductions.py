@@ -341,3 +341,20 @@ def reduce_precision(operand, exponent_bits, mantissa_bits):
         operator.index, mantissa_bits, "mantissa_bits argument of lax.reduce_precision")
     return reduce_precision_p.bind(operand, exponent_bits=exponent_bits,
                                    mantissa_bits=mantissa_bits)
+
+
+# -- differentiation rules --------------------------------------------------------------------
+
+from pyjax._src.interpreters import ad  # noqa: E402
+
+
+def _reduce_sum_transpose(ct, x, *, axes, out_sharding=None):
+    from pyjax._src.primitives.structural import broadcast_in_dim
+    if type(ct) is ad.Zero:
+        return [None]
+    shape = x.aval.shape
+    kept = tuple(i for i in range(len(shape)) if i not in axes)
+    return [broadcast_in_dim(ct, shape, kept)]
+
+
+ad.deflinear(reduce_sum_p, _reduce_sum_transpose)

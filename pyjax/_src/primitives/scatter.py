@@ -15,8 +15,9 @@ from pyjax._src.core import Jaxpr, JaxprEqn, ShapedArray, Var
 from pyjax._src.primitives import elementwise as ew
 from pyjax._src.primitives.common import standard_primitive
 from pyjax._src.primitives.indexing import (
-    GatherScatterMode, as_int64_indices, batch_coordinate, check_index_dtype, dims_in_range,
-    disjoint_dims, is_sorted, no_duplicate_dims, sorted_dims_in_range)
+    GatherScatterMode, as_int64_indices, batch_coordinate, canonical_dnums, check_index_dtype,
+    dims_in_range, disjoint_dims, is_sorted, no_duplicate_dims, sorted_dims_in_range,
+    static_shape)
 
 
 class ScatterDimensionNumbers(NamedTuple):
@@ -40,11 +41,7 @@ class ScatterDimensionNumbers(NamedTuple):
 
 
 def canonical_scatter_dnums(dnums):
-    """The same dimension numbers with every field a tuple of Python ints (hashable)."""
-    if not isinstance(dnums, ScatterDimensionNumbers):
-        raise TypeError("scatter dimension_numbers must be a ScatterDimensionNumbers, got "
-                        f"{dnums!r}")
-    return ScatterDimensionNumbers(*(tuple(int(d) for d in f) for f in dnums))
+    return canonical_dnums(dnums, ScatterDimensionNumbers, "scatter")
 
 
 # -- shape and dtype rules ----------------------------------------------------------------------
@@ -136,7 +133,7 @@ def _scatter_dtype_rule(operand, indices, updates, **_):
 class _ScatterPlan:
     """Everything about a scatter that depends only on shapes and static parameters."""
 
-    __slots__ = ("n", "batch_shape", "window_offsets", "strides", "starts", "bounds",
+    __slots__ = ("n", "batch_shape", "window_offsets", "strides", "starts", "bounds", "single",
                  "update_perm", "flat_updates_shape")
 
 
@@ -163,6 +160,9 @@ def _scatter_plan(operand_shape, indices_shape, updates_shape, dn):
     plan.starts = [(d, "index", k) for k, d in enumerate(dn.scatter_dims_to_operand_dims)]
     plan.starts += [(d, "batch", dn.scatter_indices_batching_dims[i])
                     for i, d in enumerate(dn.operand_batching_dims)]
+    # The common case: one index column, unit stride, no batching, one-element windows.
+    plan.single = (len(plan.starts) == 1 and plan.starts[0][1] == "index"
+                   and strides[plan.starts[0][0]] == 1 and plan.window_offsets.size == 1)
     plan.bounds = np.array([operand_shape[d] - sizes[d] for d in dn.scatter_dims_to_operand_dims],
                            np.int64)
     scatter_dims = [d for d in range(len(updates_shape)) if d not in dn.update_window_dims]
@@ -192,15 +192,20 @@ def _get_scatter_plan(operand, indices, updates, dn):
 def _targets(plan, indices, mode):
     """Linear operand indices of every update element, and which windows are kept."""
     n = plan.n
-    idx = as_int64_indices(indices).reshape(n, indices.shape[-1])
+    k = indices.shape[-1]
+    idx = as_int64_indices(indices).reshape(n, k)
     keep = None
-    if idx.shape[1]:
+    if k:
         if mode is GatherScatterMode.CLIP:
-            idx = np.clip(idx, 0, plan.bounds)
+            idx = np.minimum(np.maximum(idx, 0), plan.bounds)
         else:  # FILL_OR_DROP, PROMISE_IN_BOUNDS (drops on CPU), ONE_HOT
-            keep = ((idx >= 0) & (idx <= plan.bounds)).all(axis=1)
+            ok = (idx >= 0) & (idx <= plan.bounds)
+            keep = ok[:, 0] if k == 1 else ok.all(axis=1)
             if keep.all():
                 keep = None
+    if plan.single:
+        base = idx[:, 0]
+        return (base if keep is None else base[keep]), keep
     base = np.zeros(n, np.int64)
     for d, src, k in plan.starts:
         start = idx[:, k] if src == "index" else batch_coordinate(plan.batch_shape, k, n)
@@ -221,9 +226,9 @@ def _flat_updates(plan, updates, keep):
 def _scatter_impl_for(combine):
     def impl(operand, indices, updates, *, dimension_numbers, mode, update_jaxpr=None,
              update_consts=(), indices_are_sorted=False, unique_indices=False):
+        plan = _get_scatter_plan(operand, indices, updates, dimension_numbers)
         if indices.dtype.kind not in "iu" or operand.dtype != updates.dtype:
             _scatter_dtype_rule(operand, indices, updates)
-        plan = _get_scatter_plan(operand, indices, updates, dimension_numbers)
         out = operand.copy()
         if plan.n == 0 or plan.window_offsets.size == 0 or operand.size == 0:
             return out
@@ -243,6 +248,9 @@ def _set(flat, targets, values):
 
 def _at(ufunc):
     def combine(flat, targets, values):
+        if flat.dtype.kind in "iub":
+            ufunc.at(flat, targets, values)
+            return
         with np.errstate(all="ignore"):  # overflow and NaN are results here, as in XLA
             ufunc.at(flat, targets, values)
     return combine
@@ -268,11 +276,9 @@ def _apply_update_jaxpr(flat, targets, closed):
 
 def _eval_scalar_fn(closed, x, dtype):
     """Evaluate a jaxpr traced on scalars elementwise over the vector ``x``."""
-    from pyjax._src.array import ArrayImpl
-
     def run(v):
         with core.set_current_trace(core.eval_trace):
-            out, = core.eval_jaxpr(closed.jaxpr, closed.consts, ArrayImpl(v), ArrayImpl(v))
+            out, = core.eval_jaxpr(closed.jaxpr, closed.consts, v, v)
         return np.asarray(out)
 
     try:
@@ -410,7 +416,7 @@ def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_s
       A new array of ``operand``'s shape and dtype.
     """
     dtype = core.get_aval(operand).dtype
-    unused = np.zeros(core.concrete_shape(update_shape), dtype)
+    unused = np.zeros(static_shape(update_shape), dtype)
     return scatter_p.bind(operand, scatter_indices, unused,
                           dimension_numbers=canonical_scatter_dnums(dimension_numbers),
                           indices_are_sorted=bool(indices_are_sorted),

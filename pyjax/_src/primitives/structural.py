@@ -47,7 +47,7 @@ def checked(prim):
         return fun(*args, **params)
 
     impl.__name__ = f"{prim.name}_impl"
-    prim.impl = impl
+    prim.eager_impl = impl
     return prim
 
 
@@ -828,3 +828,25 @@ def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
 def zeros_like_array(x):
     """Zeros with the shape, dtype and weak type of ``x``."""
     return full_like(x, 0)
+
+
+# -- differentiation rules (the rest of the family follows the same pattern) ------------------
+
+from pyjax._src.interpreters import ad  # noqa: E402
+
+
+def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions, sharding):
+    from pyjax._src.primitives.reductions import reduce_sum
+    if type(ct) is ad.Zero:
+        return [None]
+    in_shape = x.aval.shape
+    summed = tuple(i for i in range(len(shape)) if i not in broadcast_dimensions)
+    expanded = tuple(bd for d, bd in zip(in_shape, broadcast_dimensions)
+                     if d == 1 and shape[bd] != 1)
+    out = reduce_sum(ct, summed + expanded) if summed or expanded else ct
+    return [reshape(out, in_shape) if expanded else out]
+
+
+ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
+ad.deflinear(reshape_p, lambda ct, x, *, new_sizes, dimensions, sharding: [
+    None if type(ct) is ad.Zero else reshape(ct, x.aval.shape)])
