@@ -18,5 +18,6 @@ from pyjax._src.devices import Device  # noqa: F401
 from pyjax._src.tree import Partial  # noqa: F401
 from pyjax._src.install import install_as_jax  # noqa: F401
 from pyjax._src.ad_api import jvp, linearize, vjp, grad, value_and_grad  # noqa: F401
+from pyjax._src.vmap_api import vmap, jacfwd, jacrev, hessian  # noqa: F401
 
 from pyjax import numpy, lax, tree_util, tree, errors, dtypes, typing  # noqa: F401,E402

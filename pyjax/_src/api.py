@@ -18,6 +18,7 @@ from pyjax._src.config import config
 from pyjax._src.core import Primitive, ShapedArray
 from pyjax._src.compiler.executable import compile_jaxpr
 from pyjax._src.interpreters import ad
+from pyjax._src.interpreters import batching
 from pyjax._src.interpreters import staging
 
 
@@ -90,9 +91,20 @@ def _jit_transpose(cts, *args, jaxpr, name):
     return [next(it) if lin else None for lin in linear]
 
 
+def _jit_batch(vals, dims, *, jaxpr, name):
+    size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+    batched = tuple(d is not None for d in dims)
+    (b_closed, consts), out_batched = _cached(
+        "batch", jaxpr, (batched, size), lambda: batching.batch_jaxpr(jaxpr, batched, size))
+    vals = [batching.moveaxis(v, d, 0) if d is not None else v for v, d in zip(vals, dims)]
+    outs = jit_p.bind(*consts, *vals, jaxpr=b_closed, name=name)
+    return outs, [0 if b else None for b in out_batched]
+
+
 jit_p.jvp = _jit_jvp
 jit_p.partial_eval = _jit_partial_eval
 jit_p.transpose = _jit_transpose
+jit_p.batch = _jit_batch
 
 
 # ----------------------------------------------------------------------------------------------

@@ -121,6 +121,7 @@ class Primitive:
         self.jvp = None
         self.transpose = None
         self.batch = None
+        self.batch_with_axis = None  # batch rule that also needs the BatchTrace (collectives)
         self.codegen = None
         self.partial_eval = None  # custom rule for ad.PartialEvalTrace (call primitives)
         # Why a rule is missing on purpose, by transformation name ("jvp", "batch", ...).

@@ -42,7 +42,10 @@ def _convert(x, dtype):
     dtype = np.dtype(dtype)
     if type(x) is ArrayImpl and x._value.dtype == dtype:
         return x if not x.weak_type else ArrayImpl(x._value, False)
-    return lax._convert(util.to_array(x), dtype, False)
+    if hasattr(x, "__jax_array__"):
+        x = x.__jax_array__()
+    # Concrete values convert without binding (constants stay literals in jaxprs, as in JAX).
+    return structural.convert(x, dtype, False)
 
 
 def _is_inexact(dtype):
@@ -357,16 +360,14 @@ def _mean(a, axis=None, dtype=None, keepdims=False, *, upcast_f16_for_computatio
 def _var_promote_types(a_dtype, dtype):
     """(computation dtype, result dtype) of var/std: inexact, complex variances are real."""
     if dtype is not None:
-        if not _is_inexact(dtype) or (dtypes.issubdtype(a_dtype, np.complexfloating)
-                                      and not dtypes.issubdtype(dtype, np.complexfloating)):
-            if dtypes.issubdtype(a_dtype, np.complexfloating) and \
-                    not dtypes.issubdtype(dtype, np.complexfloating):
-                raise ValueError(
-                    "jax.numpy.var does not yet support real dtype parameters when computing "
-                    "the variance of an array of complex values. The semantics of numpy.var "
-                    "seem unclear in this case. Please comment on "
-                    "https://github.com/jax-ml/jax/issues/2283 if this behavior is important "
-                    "to you.")
+        if (dtypes.issubdtype(a_dtype, np.complexfloating)
+                and not dtypes.issubdtype(dtype, np.complexfloating)):
+            raise ValueError(
+                "jax.numpy.var does not yet support real dtype parameters when computing the "
+                "variance of an array of complex values. The semantics of numpy.var seem "
+                "unclear in this case. Please comment on "
+                "https://github.com/jax-ml/jax/issues/2283 if this behavior is important to "
+                "you.")
         computation_dtype = dtype
     elif not _is_inexact(a_dtype):
         dtype = computation_dtype = dtypes.to_inexact_dtype(a_dtype)

@@ -6,6 +6,7 @@ import numpy as np
 from pyjax._src import core
 from pyjax._src import dtypes
 from pyjax._src.core import Primitive, ShapedArray
+from pyjax._src.interpreters import batching
 
 # NumPy reports floating-point exceptions (log(0), 0/0, overflow) as RuntimeWarnings attributed
 # to the Python frame that called the ufunc: our impls. JAX never warns about them.
@@ -83,8 +84,10 @@ def unary(name, accepted, fun, result_dtype=None):
             raise dtype_error(name, x.dtype, accepted)
         return x.dtype if result_dtype is None else result_dtype(x.dtype)
 
-    return standard_primitive(name, lambda x, **_: x.shape, dtype_rule,
-                              _checked_impl(name, fun, accepted))
+    p = standard_primitive(name, lambda x, **_: x.shape, dtype_rule,
+                           _checked_impl(name, fun, accepted))
+    p.batch = batching.batch_elementwise(p)
+    return p
 
 
 def broadcast_shapes_rule(name, *shapes):
@@ -150,7 +153,9 @@ def nary(name, accepted, fun, result_dtype=None, nargs=2):
             raise
 
     impl.__name__ = f"{name}_impl"
-    return standard_primitive(name, shape_rule, dtype_rule, impl)
+    p = standard_primitive(name, shape_rule, dtype_rule, impl)
+    p.batch = batching.batch_elementwise(p)
+    return p
 
 
 def as_array(fun):

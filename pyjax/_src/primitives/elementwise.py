@@ -439,3 +439,4 @@ def _select_n_transpose(ct, which, *cases):
 
 select_n_p.jvp = _select_n_jvp
 select_n_p.transpose = _select_n_transpose
+

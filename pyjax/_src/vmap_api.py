@@ -1,0 +1,285 @@
+"""vmap and the transformations built on it: jacfwd, jacrev, hessian."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from pyjax._src import core
+from pyjax._src import tree as tree_util
+from pyjax._src.ad_api import _check_argnums, _check_input_dtype, _to_jax, jvp, vjp
+from pyjax._src.array import ArrayImpl
+from pyjax._src.core import set_current_trace
+from pyjax._src.interpreters import batching
+from pyjax._src.interpreters.batching import BatchTrace, BatchTracer, not_mapped
+
+
+def _broadcast_prefix(prefix, tree, is_leaf=None):
+    """One entry of ``prefix`` per leaf of ``tree`` (a prefix tree's leaf covers a subtree)."""
+    out = []
+
+    def add(p, subtree):
+        n = len(tree_util.tree_leaves(subtree, is_leaf=lambda x: x is None))
+        out.extend([p] * n)
+
+    tree_util.tree_map(add, prefix, tree, is_leaf=lambda x: x is None)
+    return out
+
+
+def _flatten_axes(what, tree, axes):
+    leaves = tree_util.tree_leaves(tree, is_leaf=lambda x: x is None)
+    try:
+        flat = _broadcast_prefix(axes, tree)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{what} specification must be a tree prefix of the corresponding "
+                         f"value, got specification {axes} for value tree "
+                         f"{tree_util.tree_structure(tree)}.") from e
+    assert len(flat) == len(leaves)
+    return [None if leaf is None else a for a, leaf in zip(flat, leaves)]
+
+
+def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
+    """Vectorise ``fun`` over a new leading (or ``in_axes``) axis of its arguments.
+
+    Example:
+        >>> vmap(lambda x, y: x @ y, in_axes=(0, None))(jnp.ones((3, 2)), jnp.ones(2))
+        Array([2., 2., 2.], dtype=float32)
+    """
+    if not callable(fun):
+        raise TypeError(f"vmap requires a callable argument, got {fun}")
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+    if not (in_axes is None or isinstance(in_axes, (int, tuple, dict))):
+        raise TypeError("vmap in_axes must be an int, None, or a tuple of entries corresponding "
+                        f"to the positional arguments passed to the function, but got {in_axes}.")
+
+    @functools.wraps(fun)
+    def vmap_f(*args, **kwargs):
+        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+            raise ValueError("vmap in_axes must be an int, None, or a tuple of entries "
+                             "corresponding to the positional arguments passed to the function, "
+                             f"but got len(in_axes)={len(in_axes)}, len(args)={len(args)}")
+        args_tree = (args, kwargs)
+        leaves_with_path, in_tree = tree_util.tree_flatten_with_path(args_tree)
+        leaves = [leaf for _, leaf in leaves_with_path]
+        axes = _flatten_axes("vmap in_axes", args, in_axes) + _flatten_axes(
+            "vmap in_axes", kwargs, 0)
+        axes = [a for a, leaf in zip(axes, tree_util.tree_leaves(
+            (args, kwargs), is_leaf=lambda x: x is None)) if leaf is not None]
+        if not leaves and axis_size is None:
+            raise ValueError("vmap wrapped function must be passed at least one argument "
+                             "containing an array or axis_size must be specified, got empty "
+                             f"*args={args} and **kwargs={kwargs}")
+        leaves = [_to_jax(x) if a is not None else x for x, a in zip(leaves, axes)]
+        sizes = []
+        canon_axes = []
+        for (path, x), a in zip(leaves_with_path, axes):
+            if a is None:
+                canon_axes.append(None)
+                continue
+            shape = core.get_aval(x).shape
+            if not -len(shape) <= a < max(len(shape), 1) or len(shape) == 0:
+                raise ValueError(f"vmap was requested to map its argument along axis {a}, which "
+                                 f"implies that its rank should be at least {a + 1 if a >= 0 else -a}"
+                                 f", but is only {len(shape)} (its shape is {shape})")
+            a = a % len(shape)
+            canon_axes.append(a)
+            sizes.append((shape[a], a, path, core.get_aval(x)))
+        size = axis_size
+        if sizes:
+            distinct = {s for s, *_ in sizes}
+            if len(distinct) > 1 or (axis_size is not None and distinct != {axis_size}):
+                raise ValueError(_size_error(fun, sizes))
+            size = sizes[0][0]
+        trace = BatchTrace(core.current_trace(), size, axis_name)
+        ins = [BatchTracer(trace, x, a) if a is not None else x
+               for x, a in zip(leaves, canon_axes)]
+        try:
+            with set_current_trace(trace):
+                a_in, k_in = tree_util.tree_unflatten(in_tree, ins)
+                out = fun(*a_in, **k_in)
+            out_leaves, out_tree = tree_util.tree_flatten(out)
+            flat_out_axes = _flatten_axes("vmap out_axes", out, out_axes)
+            flat_out_axes = [a for a, leaf in zip(flat_out_axes, tree_util.tree_leaves(
+                out, is_leaf=lambda x: x is None)) if leaf is not None]
+            results = []
+            with set_current_trace(trace.parent):
+                for o, oa in zip(out_leaves, flat_out_axes):
+                    val, dim = trace.to_batch_info(o)
+                    results.append(_finish_output(val, dim, oa, size))
+        finally:
+            trace.invalidate()
+        return tree_util.tree_unflatten(out_tree, results)
+
+    return vmap_f
+
+
+def _finish_output(val, dim, out_axis, size):
+    if out_axis is None:
+        if dim is not not_mapped:
+            raise ValueError("vmap has mapped output but out_axes is None")
+        return val
+    val = _to_jax(val)
+    ndim = len(core.get_aval(val).shape) + (dim is not_mapped)
+    if not -ndim <= out_axis < ndim:
+        raise ValueError(f"axis {out_axis} is out of bounds for array of dimension {ndim}")
+    out_axis %= ndim
+    if dim is not_mapped:
+        return batching.broadcast(val, size, out_axis)
+    return batching.moveaxis(val, dim, out_axis)
+
+
+def _size_error(fun, sizes):
+    from collections import Counter
+    counts = Counter(s for s, *_ in sizes)
+    names = _positional_names(fun)
+
+    def describe(a, path, aval):
+        return (f"axis {a} of {_argument_name(path, names)} of type "
+                f"{aval.str_short(short_dtypes=False)}")
+
+    lines = []
+    if len(counts) == len(sizes):
+        for s, a, path, aval in sizes:
+            lines.append(f"  * one axis had size {s}: {describe(a, path, aval)}")
+    else:
+        for size, n in counts.most_common():
+            s, a, path, aval = next(x for x in sizes if x[0] == size)
+            quantity = "most axes" if size == counts.most_common(1)[0][0] else "some axes"
+            lines.append(f"  * {quantity} ({n} of them) had size {size}, e.g. "
+                         f"{describe(a, path, aval)}" if n > 1 else
+                         f"  * one axis had size {size}: {describe(a, path, aval)}")
+    return ("vmap got inconsistent sizes for array axes to be mapped:\n"
+            + ";\n".join(lines))
+
+
+def _positional_names(fun):
+    import inspect
+    try:
+        params = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _argument_name(path, names):
+    """JAX's name for a leaf of (args, kwargs): 'argument x', "argument d['a']", "kwargs['b']"."""
+    top, first, *rest = path
+    if top.idx == 0:
+        i = first.idx
+        name = f"argument {names[i]}" if i < len(names) else f"argument args[{i}]"
+    else:
+        name = f"kwargs[{first.key!r}]"
+    return name + tree_util.keystr(tuple(rest))
+
+
+# ----------------------------------------------------------------------------------------------
+# Jacobians
+
+
+def _std_basis(leaves):
+    """Identity matrix rows for a list of leaves: (total size,) + leaf shape per leaf."""
+    sizes = [int(np.prod(core.get_aval(x).shape, dtype=np.int64)) for x in leaves]
+    total = sum(sizes)
+    out, start = [], 0
+    for x, n in zip(leaves, sizes):
+        aval = core.get_aval(x)
+        eye = np.zeros((total, n), aval.dtype)
+        eye[start:start + n] = np.eye(n, dtype=aval.dtype)
+        out.append(ArrayImpl(eye.reshape((total,) + aval.shape)))
+        start += n
+    return out, sizes
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The Jacobian of ``fun`` by forward mode (vmapped jvp over the input basis)."""
+    @functools.wraps(fun)
+    def jacfun(*args, **kwargs):
+        nums = _check_argnums(argnums, len(args))
+        dyn = tuple(args[i] for i in nums)
+        for leaf in tree_util.tree_leaves(dyn):
+            _check_input_dtype(_to_jax(leaf), holomorphic, False, "jacfwd")
+
+        def partial_fun(*dyn_args):
+            full = list(args)
+            for i, a in zip(nums, dyn_args):
+                full[i] = a
+            return fun(*full, **kwargs)
+
+        in_leaves, in_tree = tree_util.tree_flatten(dyn)
+        in_leaves = [_to_jax(x) for x in in_leaves]
+        basis, sizes = _std_basis(in_leaves)
+
+        def push(*tangent_leaves):
+            tangents = tree_util.tree_unflatten(in_tree, tangent_leaves)
+            res = jvp(partial_fun, tree_util.tree_unflatten(in_tree, in_leaves), tangents,
+                      has_aux=has_aux)
+            return res[1:] if not has_aux else (res[1], res[2])
+
+        if has_aux:
+            t_out, aux = vmap(push, out_axes=(-1, None))(*basis)
+        else:
+            t_out, = vmap(push, out_axes=-1)(*basis)
+        jac = tree_util.tree_map(lambda t: _split_last(t, sizes, in_leaves, in_tree, argnums),
+                                 t_out)
+        return (jac, aux) if has_aux else jac
+    return jacfun
+
+
+def _split_last(t, sizes, in_leaves, in_tree, argnums):
+    """Split the trailing basis axis of ``t`` into one block per input leaf."""
+    from pyjax._src.primitives import structural
+    out_shape = core.get_aval(t).shape[:-1]
+    parts, start = [], 0
+    for x, n in zip(in_leaves, sizes):
+        piece = structural.slice_in_dim(t, start, start + n, axis=len(out_shape))
+        parts.append(structural.reshape(piece, out_shape + core.get_aval(x).shape))
+        start += n
+    tree = tree_util.tree_unflatten(in_tree, parts)
+    return tree[0] if isinstance(argnums, int) else tree
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """The Jacobian of ``fun`` by reverse mode (vmapped vjp over the output basis)."""
+    @functools.wraps(fun)
+    def jacfun(*args, **kwargs):
+        nums = _check_argnums(argnums, len(args))
+        dyn = tuple(args[i] for i in nums)
+        for leaf in tree_util.tree_leaves(dyn):
+            _check_input_dtype(_to_jax(leaf), holomorphic, allow_int, "jacrev")
+
+        def partial_fun(*dyn_args):
+            full = list(args)
+            for i, a in zip(nums, dyn_args):
+                full[i] = a
+            return fun(*full, **kwargs)
+
+        if has_aux:
+            y, pullback, aux = vjp(partial_fun, *dyn, has_aux=True)
+        else:
+            y, pullback = vjp(partial_fun, *dyn)
+        out_leaves, out_tree = tree_util.tree_flatten(y)
+        basis, sizes = _std_basis([_to_jax(o) for o in out_leaves])
+        cts = vmap(lambda *b: pullback(tree_util.tree_unflatten(out_tree, b)))(*basis)
+        # cts: tuple over dyn args, each a tree whose leaves have a leading basis axis.
+        from pyjax._src.primitives import structural
+        per_out = []
+        start = 0
+        for o, n in zip(out_leaves, sizes):
+            o_shape = core.get_aval(_to_jax(o)).shape
+            piece = tree_util.tree_map(
+                lambda c: structural.reshape(
+                    structural.slice_in_dim(c, start, start + n, axis=0),
+                    o_shape + core.get_aval(c).shape[1:]), cts)
+            piece = piece[0] if isinstance(argnums, int) else tuple(piece)
+            per_out.append(piece)
+            start += n
+        jac = tree_util.tree_unflatten(out_tree, per_out)
+        return (jac, aux) if has_aux else jac
+    return jacfun
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The Hessian of ``fun``: jacfwd of jacrev."""
+    return jacfwd(jacrev(fun, argnums, has_aux=has_aux, holomorphic=holomorphic), argnums,
+                  has_aux=has_aux, holomorphic=holomorphic)
