@@ -436,3 +436,46 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
                          unique_indices=bool(unique_indices),
                          indices_are_sorted=bool(indices_are_sorted), mode=parsed,
                          fill_value=fill_value)
+
+
+# -- differentiation rules (JAX's, jax/_src/lax/slicing.py) -------------------------------------
+# Gather is linear in its operand; its transpose is a scatter-add with the same dimension numbers
+# and mode, so out-of-bounds windows read as 0 (FILL_OR_DROP) and their cotangents are dropped.
+
+from pyjax._src.interpreters import ad  # noqa: E402
+
+
+def _gather_jvp(primals, tangents, *, dimension_numbers, slice_sizes, unique_indices,
+                indices_are_sorted, mode, fill_value):
+    operand, indices = primals
+    params = dict(dimension_numbers=dimension_numbers, slice_sizes=slice_sizes,
+                  unique_indices=unique_indices, indices_are_sorted=indices_are_sorted,
+                  mode=mode)
+    out = gather_p.bind(operand, indices, fill_value=fill_value, **params)
+    g = tangents[0]
+    if type(g) is ad.Zero:
+        return out, ad.Zero(ad.tangent_aval(core.get_aval(out)))
+    # Filled (out-of-bounds) windows are constants: their tangent is 0.
+    tangent_fill = 0 if mode is GatherScatterMode.FILL_OR_DROP else None
+    return out, gather_p.bind(g, indices, fill_value=tangent_fill, **params)
+
+
+def _gather_transpose(ct, operand, indices, *, dimension_numbers, slice_sizes, unique_indices,
+                      indices_are_sorted, mode, fill_value):
+    from pyjax._src.primitives import scatter, structural
+    if type(ct) is ad.Zero:
+        return [None, None]
+    dn = dimension_numbers
+    zeros = structural.full(operand.aval.shape, 0, core.get_aval(ct).dtype)
+    scatter_dnums = scatter.ScatterDimensionNumbers(
+        update_window_dims=dn.offset_dims, inserted_window_dims=dn.collapsed_slice_dims,
+        scatter_dims_to_operand_dims=dn.start_index_map,
+        operand_batching_dims=dn.operand_batching_dims,
+        scatter_indices_batching_dims=dn.start_indices_batching_dims)
+    out = scatter.scatter_add(zeros, indices, ct, scatter_dnums, unique_indices=unique_indices,
+                              indices_are_sorted=indices_are_sorted, mode=mode)
+    return [out, None]
+
+
+gather_p.jvp = _gather_jvp
+gather_p.transpose = _gather_transpose

@@ -830,9 +830,21 @@ def zeros_like_array(x):
     return full_like(x, 0)
 
 
-# -- differentiation rules (the rest of the family follows the same pattern) ------------------
+# ----------------------------------------------------------------------------------------------
+# Differentiation rules. Every primitive here is linear in its array operands (dynamic_slice and
+# dynamic_update_slice are linear in all but their integer start indices), so each has a
+# transpose rule; JAX's rules are followed (jax/_src/lax/lax.py and slicing.py).
 
 from pyjax._src.interpreters import ad  # noqa: E402
+
+
+def _zeros(shape, dtype):
+    return full(shape, 0, dtype)
+
+
+def _zero_scalar(ct):
+    """A strong 0-d zero of ``ct``'s dtype (JAX's ``lax._const(t, 0)``)."""
+    return np.zeros((), core.get_aval(ct).dtype)
 
 
 def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions, sharding):
@@ -840,13 +852,139 @@ def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions, sharding)
     if type(ct) is ad.Zero:
         return [None]
     in_shape = x.aval.shape
-    summed = tuple(i for i in range(len(shape)) if i not in broadcast_dimensions)
-    expanded = tuple(bd for d, bd in zip(in_shape, broadcast_dimensions)
-                     if d == 1 and shape[bd] != 1)
-    out = reduce_sum(ct, summed + expanded) if summed or expanded else ct
+    # Sum over the new dimensions and over the size-1 operand dimensions that were expanded.
+    summed = [i for i in range(len(shape)) if i not in broadcast_dimensions]
+    expanded = [bd for d, bd in zip(in_shape, broadcast_dimensions) if d == 1 and shape[bd] != 1]
+    axes = tuple(sorted(summed + expanded))
+    out = reduce_sum(ct, axes) if axes else ct
     return [reshape(out, in_shape) if expanded else out]
 
 
+def _reshape_transpose(ct, x, *, new_sizes, dimensions, sharding):
+    if type(ct) is ad.Zero:
+        return [None]
+    in_shape = x.aval.shape
+    if dimensions is None:
+        return [reshape(ct, in_shape)]
+    # The forward op transposed by `dimensions` before reshaping: undo both.
+    permuted = reshape(ct, tuple(in_shape[d] for d in dimensions))
+    return [transpose(permuted, tuple(int(d) for d in np.argsort(dimensions)))]
+
+
+def _transpose_transpose(ct, x, *, permutation):
+    if type(ct) is ad.Zero:
+        return [None]
+    return [transpose(ct, tuple(int(d) for d in np.argsort(permutation)))]
+
+
+def _squeeze_transpose(ct, x, *, dimensions):
+    return [None if type(ct) is ad.Zero else expand_dims(ct, dimensions)]
+
+
+def _rev_transpose(ct, x, *, dimensions):
+    return [None if type(ct) is ad.Zero else rev(ct, dimensions)]
+
+
+def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
+    if type(ct) is ad.Zero:
+        return [None]
+    operand_shape = x.aval.shape
+    if strides is None or all(s == 1 for s in strides):
+        config = [(lo, d - hi, 0)
+                  for lo, hi, d in zip(start_indices, limit_indices, operand_shape)]
+    else:
+        # The last element taken sits at start + (n - 1) * stride; strides become interior pads.
+        ct_shape = shape_of(ct)
+        real_limits = [lo + (0 if n == 0 else (n - 1) * s + 1)
+                       for lo, n, s in zip(start_indices, ct_shape, strides)]
+        config = [(lo, d - lim, s - 1) for lo, lim, d, s in
+                  zip(start_indices, real_limits, operand_shape, strides)]
+    return [pad(ct, _zero_scalar(ct), config)]
+
+
+def _concatenate_transpose(ct, *xs, dimension):
+    if type(ct) is ad.Zero:
+        return [None] * len(xs)
+    sizes = [(x.aval.shape if ad.is_undefined(x) else shape_of(x))[dimension] for x in xs]
+    parts = split(ct, sizes, dimension)
+    return [p if ad.is_undefined(x) else None for p, x in zip(parts, xs, strict=True)]
+
+
+def _split_transpose(cts, x, *, sizes, axis):
+    if all(type(c) is ad.Zero for c in cts):
+        return [None]
+    cts = [ad.instantiate(c) for c in cts]
+    return [concatenate(cts, axis)]
+
+
+def _pad_transpose(ct, x, padding_value, *, padding_config):
+    from pyjax._src.primitives.reductions import reduce_sum
+    if type(ct) is ad.Zero:
+        return [None, None]
+    # Undo the edge padding (negative edges removed elements: pad those back with zeros),
+    # then take every (interior + 1)-th element.
+    unpad = [(-lo, -hi, 0) for lo, hi, _ in padding_config]
+    unpadded = pad(ct, _zero_scalar(ct), unpad)
+    ct_x = slice(unpadded, (0,) * len(padding_config), shape_of(unpadded),
+                 tuple(interior + 1 for _, _, interior in padding_config))
+    ct_pad = None
+    if ad.is_undefined(padding_value):
+        # Every output element not taken from the operand is the padding value.
+        total = lambda v: reduce_sum(v, tuple(range(len(shape_of(v)))))  # noqa: E731
+        ct_pad = ew.sub_p.bind(total(ct), total(ct_x))
+    return [ct_x if ad.is_undefined(x) else None, ct_pad]
+
+
+def _dynamic_slice_jvp(primals, tangents, *, slice_sizes):
+    x, *idxs = primals
+    out = dynamic_slice_p.bind(x, *idxs, slice_sizes=slice_sizes)
+    g = tangents[0]
+    if type(g) is ad.Zero:
+        return out, ad.Zero(ad.tangent_aval(core.get_aval(out)))
+    return out, dynamic_slice_p.bind(g, *idxs, slice_sizes=slice_sizes)
+
+
+def _dynamic_slice_transpose(ct, x, *idxs, slice_sizes):
+    if type(ct) is ad.Zero:
+        return [None] * (1 + len(idxs))
+    zeros = _zeros(x.aval.shape, core.get_aval(ct).dtype)
+    return [dynamic_update_slice_p.bind(zeros, ct, *idxs)] + [None] * len(idxs)
+
+
+def _dynamic_update_slice_jvp(primals, tangents):
+    x, update, *idxs = primals
+    out = dynamic_update_slice_p.bind(x, update, *idxs)
+    g_x, g_update = tangents[:2]
+    if type(g_x) is ad.Zero and type(g_update) is ad.Zero:
+        return out, ad.Zero(ad.tangent_aval(core.get_aval(out)))
+    return out, dynamic_update_slice_p.bind(ad.instantiate(g_x), ad.instantiate(g_update),
+                                            *idxs)
+
+
+def _dynamic_update_slice_transpose(ct, x, update, *idxs):
+    if type(ct) is ad.Zero:
+        return [None] * (2 + len(idxs))
+    update_shape = update.aval.shape if ad.is_undefined(update) else shape_of(update)
+    dtype = core.get_aval(ct).dtype
+    ct_x = ct_update = None
+    if ad.is_undefined(x):
+        ct_x = dynamic_update_slice_p.bind(ct, _zeros(update_shape, dtype), *idxs)
+    if ad.is_undefined(update):
+        ct_update = dynamic_slice_p.bind(ct, *idxs, slice_sizes=update_shape)
+    return [ct_x, ct_update] + [None] * len(idxs)
+
+
 ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
-ad.deflinear(reshape_p, lambda ct, x, *, new_sizes, dimensions, sharding: [
-    None if type(ct) is ad.Zero else reshape(ct, x.aval.shape)])
+ad.deflinear(reshape_p, _reshape_transpose)
+ad.deflinear(transpose_p, _transpose_transpose)
+ad.deflinear(squeeze_p, _squeeze_transpose)
+ad.deflinear(rev_p, _rev_transpose)
+ad.deflinear(slice_p, _slice_transpose)
+ad.deflinear(concatenate_p, _concatenate_transpose)
+ad.deflinear(split_p, _split_transpose)
+ad.deflinear(pad_p, _pad_transpose)
+ad.defjvp_zero(iota_p)  # no operands: never differentiated, declared for completeness
+dynamic_slice_p.jvp = _dynamic_slice_jvp
+dynamic_slice_p.transpose = _dynamic_slice_transpose
+dynamic_update_slice_p.jvp = _dynamic_update_slice_jvp
+dynamic_update_slice_p.transpose = _dynamic_update_slice_transpose
