@@ -6,8 +6,6 @@ utilities in :mod:`pyjax.tree_util`.
 
 from __future__ import annotations
 
-import dataclasses as _dataclasses
-
 from pyjax._src.tree import (
     tree_all as all,
     tree_broadcast as broadcast,
@@ -22,14 +20,8 @@ from pyjax._src.tree import (
     tree_structure as structure,
     tree_transpose as transpose,
     tree_unflatten as unflatten,
+    static_field as static,
 )
-
-
-def static(**kwargs):
-    """``dataclasses.field`` with ``metadata={'static': True}`` (as ``jax.tree.static``),
-    marking the field as static for :func:`pyjax.tree_util.register_dataclass`."""
-    metadata = {"static": True, **(kwargs.pop("metadata", {}) or {})}
-    return _dataclasses.field(metadata=metadata, **kwargs)
 
 
 __all__ = [

@@ -91,11 +91,14 @@ def _jit_transpose(cts, *args, jaxpr, name):
     return [next(it) if lin else None for lin in linear]
 
 
-def _jit_batch(vals, dims, *, jaxpr, name):
-    size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+def _jit_batch(trace, vals, dims, *, jaxpr, name):
+    size = trace.axis_size
     batched = tuple(d is not None for d in dims)
+    if not any(batched) and not _uses_axis(jaxpr.jaxpr, trace.axis_name):
+        return jit_p.bind(*vals, jaxpr=jaxpr, name=name), [None] * len(jaxpr.out_avals)
     (b_closed, consts), out_batched = _cached(
-        "batch", jaxpr, (batched, size), lambda: batching.batch_jaxpr(jaxpr, batched, size))
+        "batch", jaxpr, (batched, size, trace.axis_name),
+        lambda: batching.batch_jaxpr(jaxpr, batched, size, trace.axis_name))
     vals = [batching.moveaxis(v, d, 0) if d is not None else v for v, d in zip(vals, dims)]
     outs = jit_p.bind(*consts, *vals, jaxpr=b_closed, name=name)
     return outs, [0 if b else None for b in out_batched]
@@ -104,7 +107,21 @@ def _jit_batch(vals, dims, *, jaxpr, name):
 jit_p.jvp = _jit_jvp
 jit_p.partial_eval = _jit_partial_eval
 jit_p.transpose = _jit_transpose
-jit_p.batch = _jit_batch
+jit_p.batch_with_axis = _jit_batch
+
+
+def _uses_axis(jaxpr, axis_name):
+    """Whether a collective inside ``jaxpr`` (or its sub-jaxprs) names ``axis_name``."""
+    if axis_name is None:
+        return False
+    for eqn in jaxpr.eqns:
+        names = eqn.params.get("axis_name")
+        if names is not None and axis_name in (names if isinstance(names, tuple) else (names,)):
+            return True
+        for v in eqn.params.values():
+            if isinstance(v, core.ClosedJaxpr) and _uses_axis(v.jaxpr, axis_name):
+                return True
+    return False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -167,7 +184,8 @@ def _static_key_part(x):
 
 
 class _CacheEntry:
-    __slots__ = ("closed", "hoisted", "executable", "out_tree", "out_weak", "consts")
+    __slots__ = ("closed", "hoisted", "executable", "out_tree", "out_weak", "consts",
+                 "single_output")
 
     def __init__(self, closed, out_tree):
         self.closed = closed
@@ -176,6 +194,10 @@ class _CacheEntry:
         self.out_tree = out_tree
         self.out_weak = [a.weak_type for a in closed.out_avals]
         self.consts = [c._value if type(c) is ArrayImpl else c for c in closed.consts]
+        self.single_output = out_tree.num_leaves == 1 and out_tree == _LEAF_TREE
+
+
+_LEAF_TREE = tree_util.tree_structure(0)
 
 
 # Traces are shared by every jit wrapper of the same Python function.
@@ -215,6 +237,10 @@ class JitWrapped:
         self._options = (self._static_argnums, self._static_argnames)
         self._cache = _cache_for(fun)
         self._keys = set()
+        # Per-wrapper cache for calls with only Array arguments, keyed by their signatures.
+        self._positional_only = not self._static_argnums and not self._static_argnames
+        self._fast = {}
+        self._epoch = config.epoch
 
     def __get__(self, obj, objtype=None):
         if obj is None:
@@ -245,6 +271,37 @@ class JitWrapped:
         return tuple(static), tuple(dyn_args), dyn_kwargs
 
     def __call__(self, *args, **kwargs):
+        if not kwargs and self._positional_only and core._state.trace is core.eval_trace:
+            # Fast path: concrete Array arguments only, looked up in this wrapper's own cache.
+            if self._epoch != config.epoch:
+                self._fast.clear()
+                self._epoch = config.epoch
+            try:
+                sig = tuple([(a._value.shape, a._value.dtype, a.weak_type) for a in args])
+            except AttributeError:
+                sig = None
+            if sig is not None:
+                entry = self._fast.get(sig)
+                if entry is not None and not config.jax_disable_jit:
+                    return self._run(entry, [a._value for a in args], sig)
+        return self._call_general(args, kwargs)
+
+    def _run(self, entry, bufs, sigs):
+        outs = entry.executable(entry.consts + bufs)
+        if (config.jax_debug_nans or config.jax_debug_infs) and _check_nans_in_outputs(outs):
+            print("Invalid nan value encountered in the output of a jax.jit function. "
+                  "Calling the de-optimized version.")
+            outs = core.eval_jaxpr(entry.closed.jaxpr, entry.closed.consts,
+                                   *[ArrayImpl(b, s[2]) for b, s in zip(bufs, sigs)])
+            return tree_util.tree_unflatten(entry.out_tree, outs)
+        if entry.single_output:
+            o = outs[0]
+            return ArrayImpl(o if type(o) is np.ndarray else np.asarray(o), entry.out_weak[0])
+        wrapped = [ArrayImpl(o if type(o) is np.ndarray else np.asarray(o), w)
+                   for o, w in zip(outs, entry.out_weak)]
+        return tree_util.tree_unflatten(entry.out_tree, wrapped)
+
+    def _call_general(self, args, kwargs):
         if config.jax_disable_jit:
             return self._fun(*args, **kwargs)
         static, dyn_args, dyn_kwargs = self._split_static(args, kwargs)
@@ -269,16 +326,9 @@ class JitWrapped:
         for x, b in zip(leaves, bufs):
             if b is None:  # a tracer of a finished trace reached eager code
                 raise core._leaked_tracer_error(x)
-        outs = entry.executable(entry.consts + bufs)
-        if (config.jax_debug_nans or config.jax_debug_infs) and _check_nans_in_outputs(outs):
-            print("Invalid nan value encountered in the output of a jax.jit function. "
-                  "Calling the de-optimized version.")
-            outs = core.eval_jaxpr(entry.closed.jaxpr, entry.closed.consts,
-                                   *[ArrayImpl(b, s[2]) for b, s in zip(bufs, sigs)])
-            return tree_util.tree_unflatten(entry.out_tree, outs)
-        wrapped = [ArrayImpl(o if type(o) is np.ndarray else np.asarray(o), w)
-                   for o, w in zip(outs, entry.out_weak)]
-        return tree_util.tree_unflatten(entry.out_tree, wrapped)
+        if self._positional_only and not kwargs and all(type(a) is ArrayImpl for a in args):
+            self._fast[tuple(sigs)] = entry
+        return self._run(entry, bufs, sigs)
 
     def _raise_bad_argument(self, dyn_args, dyn_kwargs, bad):
         names = _arg_names(self._fun, dyn_args, dyn_kwargs)

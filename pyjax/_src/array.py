@@ -176,6 +176,7 @@ def _from_numpy_scalar(a):
 
 
 core._wrap = _wrap
+core._ArrayImpl = ArrayImpl
 core._to_buffer.update({
     ArrayImpl: lambda a: (a._value, a.weak_type),
     np.ndarray: _from_numpy,

@@ -26,6 +26,8 @@ class Config:
         object.__setattr__(self, "_flags", {})
         object.__setattr__(self, "_listeners", [])
         object.__setattr__(self, "_trace_ctx", None)
+        # Incremented by every update, so caches keyed on flag values can notice changes.
+        object.__setattr__(self, "epoch", 0)
 
     def define(self, name, default, help="", parse=_parse_bool, affects_tracing=False):
         self._flags[name] = _Flag(name, default, parse, affects_tracing, help)
@@ -37,6 +39,7 @@ class Config:
             raise AttributeError(f"Unrecognized config option: {name}")
         object.__setattr__(self, name, value)
         object.__setattr__(self, "_trace_ctx", None)
+        object.__setattr__(self, "epoch", self.epoch + 1)
         for listener in self._listeners:
             listener(name, value)
 

@@ -225,35 +225,59 @@ class EvalTrace(Trace):
     __slots__ = ()
 
     def process_primitive(self, prim, args, params):
-        vals = []
-        weak = []
-        for a in args:
-            conv = _to_buffer.get(type(a))
-            if conv is None:
-                if isinstance(a, Tracer):
-                    raise _leaked_tracer_error(a)
-                v, w = _to_buffer_slow(a)
-            else:
-                v, w = conv(a)
-            vals.append(v)
-            weak.append(w)
+        try:  # the common case: every operand is a concrete Array
+            vals = [a._value for a in args]
+            flags = [a.weak_type for a in args]
+        except AttributeError:
+            vals, flags = _to_buffers(args)
         rule = prim.weak_type_rule
-        weak_type = all(weak) if rule is None else rule(weak, params)
+        weak_type = all(flags) if rule is None else rule(flags, params)
         out = prim.eager_impl(*vals, **params)
         if prim.multiple_results:
-            if config.jax_debug_nans or config.jax_debug_infs:
+            if _check_floats:
                 check_nans(prim.name, out)
             if type(weak_type) is bool:
                 return [_wrap(o, weak_type) for o in out]
             return [_wrap(o, w) for o, w in zip(out, weak_type)]
-        if config.jax_debug_nans or config.jax_debug_infs:
+        if _check_floats:
             check_nans(prim.name, (out,))
-        return _wrap(out, weak_type)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        return _ArrayImpl(out, weak_type)
 
 
-# Filled in by array.py: type -> (value -> (np buffer, weak flag)), and the Array constructor.
+def _to_buffers(args):
+    vals, flags = [], []
+    for a in args:
+        conv = _to_buffer.get(type(a))
+        if conv is None:
+            if isinstance(a, Tracer):
+                raise _leaked_tracer_error(a)
+            v, w = _to_buffer_slow(a)
+        else:
+            v, w = conv(a)
+        vals.append(v)
+        flags.append(w)
+    return vals, flags
+
+
+# Whether jax_debug_nans or jax_debug_infs is on (kept in sync with config, read per op).
+_check_floats = False
+
+
+def _update_check_floats(name, value):
+    global _check_floats
+    _check_floats = bool(config.jax_debug_nans or config.jax_debug_infs)
+
+
+config.on_update(_update_check_floats)
+_update_check_floats(None, None)
+
+
+# Filled in by array.py: type -> (value -> (np buffer, weak flag)), and the Array class.
 _to_buffer: dict = {}
 _wrap = None
+_ArrayImpl = None
 
 
 def _to_buffer_slow(a):

@@ -162,6 +162,8 @@ from pyjax._src.primitives.structural import (  # noqa: E402
 from pyjax._src.primitives.reductions import (  # noqa: E402
     reduce_sum, reduce_prod, reduce_max, reduce_min, reduce_and, reduce_or, reduce_xor, argmax,
     argmin, cumsum, cumprod, cummax, cummin, cumlogsumexp, reduce_precision)
+from pyjax._src.primitives.parallel import (  # noqa: E402
+    psum, pmean, pmax, pmin, all_gather, axis_index)
 
 __all__ = [name for name, value in list(globals().items())
            if not name.startswith("_") and callable(value)

@@ -1795,3 +1795,11 @@ class PyTreeRegistry:
 
 
 default_registry = PyTreeRegistry()
+
+
+def static_field(**kwargs):
+    """``dataclasses.field`` with ``metadata={'static': True}`` (as ``jax.tree.static``),
+    marking the field as static for :func:`pyjax.tree_util.register_dataclass`."""
+    import dataclasses
+    metadata = {"static": True, **(kwargs.pop("metadata", {}) or {})}
+    return dataclasses.field(metadata=metadata, **kwargs)

@@ -95,7 +95,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
         ins = [BatchTracer(trace, x, a) if a is not None else x
                for x, a in zip(leaves, canon_axes)]
         try:
-            with set_current_trace(trace):
+            with set_current_trace(trace), batching.extend_axis_env(axis_name, size):
                 a_in, k_in = tree_util.tree_unflatten(in_tree, ins)
                 out = fun(*a_in, **k_in)
             out_leaves, out_tree = tree_util.tree_flatten(out)

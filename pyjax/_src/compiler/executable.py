@@ -1,68 +1,85 @@
 """The compiled callable of a jaxpr.
 
-For now a jaxpr is "compiled" into a flat list of steps that call each primitive's impl on NumPy
-buffers held in numbered slots, freeing each buffer after its last use.
+Until kernels are generated with LLVM, a jaxpr is compiled to a straight-line Python function
+that calls each primitive's impl on NumPy buffers, drops each buffer after its last use, and
+applies the algebraic rewrites XLA makes that change results (division by a constant or a
+broadcast scalar becomes multiplication by its reciprocal).
 """
+import functools
 import weakref
+
+import numpy as np
 
 from pyjax._src.core import Literal
 
 
 class Executable:
-    """Runs a (const-free) jaxpr on NumPy buffers: ``exe(consts + args) -> outputs``."""
+    """Runs a (const-free) jaxpr on NumPy buffers: ``exe(consts + args) -> list of outputs``."""
 
-    __slots__ = ("steps", "template", "in_slots", "out_slots", "jaxpr", "__weakref__")
+    __slots__ = ("jaxpr", "run", "source", "__weakref__")
 
     def __init__(self, jaxpr):
         self.jaxpr = jaxpr
-        slots = {}
-        template = []
+        names, namespace = {}, {}
+        lines = []
 
-        def slot(v):
+        def name_of(v):
             if type(v) is Literal:
-                template.append(v.val)
-                return len(template) - 1
-            s = slots.get(v)
-            if s is None:
-                s = slots[v] = len(template)
-                template.append(None)
-            return s
+                key = f"k{len(namespace)}"
+                namespace[key] = v.val
+                return key
+            n = names.get(v)
+            if n is None:
+                n = names[v] = f"v{len(names)}"
+            return n
 
-        self.in_slots = [slot(v) for v in jaxpr.constvars + jaxpr.invars]
-        raw_steps = []
-        for eqn in jaxpr.eqns:
-            ins = [slot(v) for v in eqn.invars]
-            outs = [slot(v) for v in eqn.outvars]
-            p = eqn.primitive
-            raw_steps.append([p.impl, eqn.params, ins, outs if p.multiple_results else outs[0],
-                              p.multiple_results, ()])
-        self.out_slots = [slot(v) for v in jaxpr.outvars]
-        # Free each intermediate buffer right after the step that reads it last.
-        keep = set(self.out_slots) | {i for i, v in enumerate(template) if v is not None}
+        inputs = [name_of(v) for v in jaxpr.constvars + jaxpr.invars]
+        outputs = [name_of(v) for v in jaxpr.outvars]
         last_use = {}
-        for k, step in enumerate(raw_steps):
-            for s in step[2]:
-                last_use[s] = k
-        for s, k in last_use.items():
-            if s not in keep and s not in self.in_slots:
-                raw_steps[k][5] += (s,)
-        self.steps = [tuple(s) for s in raw_steps]
-        self.template = template
+        for i, eqn in enumerate(jaxpr.eqns):
+            for v in eqn.invars:
+                if type(v) is not Literal:
+                    last_use[v] = i
+        keep = {v for v in jaxpr.outvars if type(v) is not Literal}
+        for i, eqn in enumerate(jaxpr.eqns):
+            fn = _impl_for(eqn)
+            fname = f"f{i}"
+            namespace[fname] = fn
+            args = ", ".join(name_of(v) for v in eqn.invars)
+            outs = [name_of(v) for v in eqn.outvars]
+            target = ", ".join(outs) + ("," if eqn.primitive.multiple_results else "")
+            if eqn.primitive.multiple_results and not outs:
+                target = "_"
+            lines.append(f"    {target} = {fname}({args})")
+            dead = [name_of(v) for v in eqn.invars
+                    if type(v) is not Literal and last_use.get(v) == i and v not in keep]
+            if dead:
+                lines.append(f"    del {', '.join(sorted(set(dead)))}")
+        unpack = f"    {', '.join(inputs)}{',' if len(inputs) == 1 else ''} = args\n" \
+            if inputs else ""
+        self.source = ("def run(args):\n" + unpack + "\n".join(lines)
+                       + f"\n    return [{', '.join(outputs)}]\n")
+        exec(compile(self.source, "<pyjax executable>", "exec"), namespace)
+        self.run = namespace["run"]
 
     def __call__(self, args):
-        env = self.template.copy()
-        for s, a in zip(self.in_slots, args):
-            env[s] = a
-        for impl, params, ins, outs, multiple, dead in self.steps:
-            result = impl(*[env[i] for i in ins], **params)
-            if multiple:
-                for o, r in zip(outs, result):
-                    env[o] = r
-            else:
-                env[outs] = result
-            for i in dead:
-                env[i] = None
-        return [env[i] for i in self.out_slots]
+        return self.run(args)
+
+
+def _impl_for(eqn):
+    """The impl to call for one equation, with its static parameters bound."""
+    prim = eqn.primitive
+    impl = prim.impl
+    if prim.name == "div" and eqn.invars[1].aval.dtype.kind in "fc" and (
+            type(eqn.invars[1]) is Literal):
+        # XLA folds x / c into x * (1/c) for a constant c.
+        from pyjax._src.primitives.elementwise import mul_p
+        recip = np.reciprocal(eqn.invars[1].val)
+        mul = mul_p.impl
+        return lambda x, _: mul(x, recip)
+    if eqn.params:
+        return functools.partial(impl, **eqn.params)
+    return impl
 
 
 _executables = weakref.WeakKeyDictionary()

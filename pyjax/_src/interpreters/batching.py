@@ -13,6 +13,33 @@ from pyjax._src.interpreters import staging
 
 not_mapped = None
 
+# The named axes of the enclosing vmaps, innermost last: (name, size).
+_axis_env = []
+
+
+def axis_size(name):
+    """The size of the enclosing vmapped axis called ``name``."""
+    for n, size in reversed(_axis_env):
+        if n == name:
+            return size
+    raise NameError(f"unbound axis name: {name}. The following axis names (e.g. defined by "
+                    f"pmap) are available to collective operations: {[n for n, _ in _axis_env]}")
+
+
+class extend_axis_env:
+    """Within the block, ``name`` is a named axis of ``size`` (no-op for name None)."""
+
+    def __init__(self, name, size):
+        self.entry = (name, size)
+
+    def __enter__(self):
+        if self.entry[0] is not None:
+            _axis_env.append(self.entry)
+
+    def __exit__(self, *exc):
+        if self.entry[0] is not None:
+            _axis_env.pop()
+
 
 class BatchTracer(Tracer):
     __slots__ = ("val", "batch_dim")
@@ -57,7 +84,8 @@ class BatchTrace(core.Trace):
             v, d = self.to_batch_info(a)
             vals.append(v)
             dims.append(d)
-        if all(d is not_mapped for d in dims):
+        # Collectives see every named axis, even when their operands are not batched.
+        if all(d is not_mapped for d in dims) and prim.batch_with_axis is None:
             with set_current_trace(self.parent):
                 return prim.bind(*vals, **params)
         with set_current_trace(self.parent):
@@ -151,7 +179,7 @@ def batch_jaxpr(closed, batched, axis_size, axis_name=None):
         trace = BatchTrace(core.current_trace(), axis_size, axis_name)
         ins = [BatchTracer(trace, x, 0) if b else x for x, b in zip(args, batched)]
         try:
-            with set_current_trace(trace):
+            with set_current_trace(trace), extend_axis_env(axis_name, axis_size):
                 outs = core.eval_jaxpr(closed.jaxpr, closed.consts, *ins)
             infos = [trace.to_batch_info(o) for o in outs]
         finally:

@@ -11,16 +11,23 @@ def _jnp():
     return jnp
 
 
+_KNOWN_OPERAND_TYPES = {ArrayImpl, float, int, bool, complex, np.ndarray}
+
+
 def _defers(other):
     """Operators return NotImplemented for types JAX does not know, so Python can try others."""
-    return not util.is_arraylike(other)
+    return type(other) not in _KNOWN_OPERAND_TYPES and not util.is_arraylike(other)
 
 
 def _binop(name, swap=False):
+    fn = None
+
     def op(self, other):
+        nonlocal fn
         if _defers(other):
             return NotImplemented
-        fn = getattr(_jnp(), name)
+        if fn is None:
+            fn = getattr(_jnp(), name)
         return fn(other, self) if swap else fn(self, other)
     op.__name__ = f"__{'r' if swap else ''}{name}__"
     return op
@@ -50,8 +57,13 @@ _METHODS = {
 
 
 def _method(name):
+    fn = None
+
     def method(self, *args, **kwargs):
-        return getattr(_jnp(), name)(self, *args, **kwargs)
+        nonlocal fn
+        if fn is None:
+            fn = getattr(_jnp(), name)
+        return fn(self, *args, **kwargs)
     method.__name__ = name
     return method
 

@@ -10,6 +10,9 @@ from pyjax._src.numpy.util import (
     check_arraylike, promote_args, promote_args_inexact, promote_args_numeric, to_array)
 
 
+_BOOL = np.dtype(np.bool_)
+
+
 def _dtype(x):
     return x.dtype if hasattr(x, "dtype") else dtypes.dtype(x, canonicalize=True)
 
@@ -26,10 +29,8 @@ def _const(like, value):
 
 def _binary(name, lax_fn, promote=promote_args):
     def fn(x, y, /):
-        if type(x) is ArrayImpl and type(y) is ArrayImpl and x._value.dtype == y._value.dtype \
-                and x.weak_type == y.weak_type and x._value.ndim == y._value.ndim:
-            return lax_fn(x, y)
-        return lax_fn(*promote(name, x, y))
+        pair = util.fast_promote_pair(x, y) if promote is promote_args else None
+        return lax_fn(*(pair or promote(name, x, y)))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` with NumPy broadcasting and JAX's dtype promotion."
     return fn
@@ -37,8 +38,8 @@ def _binary(name, lax_fn, promote=promote_args):
 
 def _bool_aware(name, num_fn, bool_fn):
     def fn(x, y, /):
-        x, y = promote_args(name, x, y)
-        return (bool_fn if x.dtype == np.bool_ else num_fn)(x, y)
+        x, y = util.fast_promote_pair(x, y) or promote_args(name, x, y)
+        return (bool_fn if x.dtype == _BOOL else num_fn)(x, y)
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -48,7 +49,7 @@ multiply = _bool_aware("multiply", lax.mul, lax.bitwise_and)
 
 
 def subtract(x, y, /):
-    x, y = promote_args("subtract", x, y)
+    x, y = util.fast_promote_pair(x, y) or promote_args("subtract", x, y)
     if x.dtype == np.bool_:
         raise TypeError("jnp.subtract does not support boolean inputs: the numpy boolean "
                         "subtract, the `-` operator, is not supported, use the bitwise_xor, the "
@@ -72,6 +73,9 @@ bitwise_xor = _binary("bitwise_xor", lax.bitwise_xor)
 
 
 def true_divide(x, y, /):
+    pair = util.fast_promote_pair(x, y)
+    if pair is not None and pair[0].dtype.kind in "fc":
+        return lax.div(*pair)
     x, y = promote_args_inexact("true_divide", x, y)
     return lax.div(x, y)
 

@@ -51,6 +51,29 @@ def _cast(x, dtype, weak):
     return lax._convert(to_array(x), dtype, weak)
 
 
+def fast_promote_pair(x, y):
+    """The promoted operands for the common eager cases, or None to take the general path.
+
+    Covers two Arrays of one dtype and weak type, and an inexact Array with a Python int or
+    float (the scalar takes the Array's dtype; weak-type rules then give JAX's result).
+    """
+    tx, ty = type(x), type(y)
+    if tx is ArrayImpl:
+        xv = x._value
+        if ty is ArrayImpl:
+            yv = y._value
+            if xv.dtype == yv.dtype and x.weak_type == y.weak_type and (
+                    xv.ndim == yv.ndim or not xv.ndim or not yv.ndim):
+                return x, y
+        elif (ty is float or ty is int) and xv.dtype.kind in "fc" and xv.dtype.itemsize >= 4:
+            return x, ArrayImpl(np.array(y, xv.dtype), True)
+    elif ty is ArrayImpl and (tx is float or tx is int):
+        yv = y._value
+        if yv.dtype.kind in "fc" and yv.dtype.itemsize >= 4:
+            return ArrayImpl(np.array(x, yv.dtype), True), y
+    return None
+
+
 def promote_dtypes(*args):
     """Convert arguments to their common JAX dtype (with weak type)."""
     if len(args) < 2:

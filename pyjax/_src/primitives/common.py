@@ -66,13 +66,13 @@ def standard_primitive(name, shape_rule, dtype_rule, impl, weak_type_rule=None,
     return p
 
 
-def _checked_impl(name, fun, accepted):
-    def impl(*args, **params):
-        for a in args:
-            if a.dtype not in accepted:
-                raise dtype_error(name, a.dtype, accepted)
-        return fun(*args, **params)
-    impl.__name__ = f"{name}_impl"
+def _checked_unary(name, fun, accepted):
+    """The eager impl: the dtype check abstract evaluation makes for traced calls, then fun."""
+    def impl(x, **params):
+        if x.dtype not in accepted:
+            raise dtype_error(name, x.dtype, accepted)
+        return fun(x, **params)
+    impl.__name__ = f"{name}_eager_impl"
     return impl
 
 
@@ -84,8 +84,8 @@ def unary(name, accepted, fun, result_dtype=None):
             raise dtype_error(name, x.dtype, accepted)
         return x.dtype if result_dtype is None else result_dtype(x.dtype)
 
-    p = standard_primitive(name, lambda x, **_: x.shape, dtype_rule,
-                           _checked_impl(name, fun, accepted))
+    p = standard_primitive(name, lambda x, **_: x.shape, dtype_rule, fun)
+    p.eager_impl = _checked_unary(name, fun, accepted)
     p.batch = batching.batch_elementwise(p)
     return p
 
@@ -139,28 +139,20 @@ def nary(name, accepted, fun, result_dtype=None, nargs=2):
     def shape_rule(*avals, **params):
         return broadcast_shapes_rule(name, *(a.shape for a in avals))
 
-    def impl(*args, **params):
-        first = args[0].dtype
+    def eager_impl(*args, **params):
+        # The checks abstract evaluation makes for traced calls, done cheaply.
+        dtype, shape = args[0].dtype, args[0].shape
         for a in args:
-            if a.dtype != first:
+            if a.dtype != dtype:
                 _same_dtypes(name, [core.ShapedArray(x.shape, x.dtype) for x in args])
-        if first not in accepted:
-            raise dtype_error(name, first, accepted)
-        try:
-            return fun(*args, **params)
-        except ValueError:
-            shape_rule(*[core.ShapedArray(x.shape, x.dtype) for x in args])
-            raise
+            if a.shape != shape and a.shape and shape:
+                shape_rule(*[core.ShapedArray(x.shape, x.dtype) for x in args])
+        if dtype not in accepted:
+            raise dtype_error(name, dtype, accepted)
+        return fun(*args, **params)
 
-    impl.__name__ = f"{name}_impl"
-    p = standard_primitive(name, shape_rule, dtype_rule, impl)
+    eager_impl.__name__ = f"{name}_eager_impl"
+    p = standard_primitive(name, shape_rule, dtype_rule, fun)
+    p.eager_impl = eager_impl
     p.batch = batching.batch_elementwise(p)
     return p
-
-
-def as_array(fun):
-    """Wrap a NumPy function whose 0-d results may come back as NumPy scalars."""
-    def wrapped(*args, **params):
-        out = fun(*args, **params)
-        return out if type(out) is np.ndarray else np.asarray(out)
-    return wrapped

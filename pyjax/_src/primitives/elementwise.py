@@ -68,6 +68,19 @@ bessel_i0e_p = unary("bessel_i0e", FLOATING, sp.i0e)
 bessel_i1e_p = unary("bessel_i1e", FLOATING, sp.i1e)
 
 
+def _polygamma_impl(m, x):
+    """polygamma(m, x) for a float order ``m``; NaN unless m is a non-negative integer (XLA)."""
+    wm, wx = m.astype(np.float64), x.astype(np.float64)
+    valid = (wm >= 0) & (wm == np.floor(wm))
+    out = sp.polygamma(np.where(valid, wm, 0.0), wx)
+    return np.where(valid, out, np.nan).astype(x.dtype)
+
+
+polygamma_p = nary("polygamma", FLOATING, _polygamma_impl)
+# Identity on values; its jvp (below) gives a zero tangent, so no gradient flows through it.
+stop_gradient_p = unary("stop_gradient", ANY, lambda x: x)
+
+
 def _clz(x):
     bits = x.dtype.itemsize * 8
     u = x.view(np.dtype(f"u{x.dtype.itemsize}")).copy()
@@ -306,25 +319,51 @@ bitcast_convert_type_p = standard_primitive(
     _bitcast_impl, weak_type_rule=lambda flags, params: False)
 
 
+
+# -- lax functions defined here (re-exported by lax.py) ---------------------------------------
+
+def polygamma(m, x):
+    """Elementwise polygamma function ``psi^(m)(x)``; ``m`` must hold non-negative integers
+    (other orders give NaN), with the dtype of ``x``."""
+    return polygamma_p.bind(m, x)
+
+
+def stop_gradient(x):
+    """The identity, except that no gradient flows through it (in every nesting of jvp/grad).
+
+    Maps over pytrees; only floating and complex leaves are wrapped (others have no
+    derivative anyway and are returned unchanged), as ``jax.lax.stop_gradient``.
+
+    Example:
+        >>> grad(lambda x: stop_gradient(x) ** 2)(3.0)
+        Array(0., dtype=float32, weak_type=True)
+    """
+    from pyjax._src import tree as tree_util
+
+    def stop(leaf):
+        if core.get_aval(leaf).dtype not in INEXACT:
+            return leaf
+        if isinstance(leaf, ad.JVPTracer):  # as JAX: unwrap, so no tangent is ever attached
+            return stop(leaf.primal)
+        return stop_gradient_p.bind(leaf)
+
+    return tree_util.tree_map(stop, x)
+
+
 # -- differentiation rules --------------------------------------------------------------------
-# Declared beside the primitives. ad.defjvp takes per-operand tangent contributions; transpose
-# rules return one cotangent per operand (None for operands that are not linear inputs).
+# Every rule follows JAX's (jax/_src/lax/lax.py, special.py). A JVP rule runs on the parent
+# trace, so tangents are built by binding primitives. ad.defjvp takes per-operand tangent
+# contributions; a transpose rule returns one cotangent per operand (None for operands that are
+# not linear inputs). Constants take the dtype and weak type of the value they combine with.
 
 from pyjax._src import core  # noqa: E402
 from pyjax._src.array import ArrayImpl  # noqa: E402
 from pyjax._src.interpreters import ad  # noqa: E402
 
-
-def _neg(x):
-    return neg_p.bind(x)
-
-
-def _mul(x, y):
-    return mul_p.bind(x, y)
-
-
-def _div(x, y):
-    return div_p.bind(x, y)
+_neg, _add, _sub, _mul, _div = neg_p.bind, add_p.bind, sub_p.bind, mul_p.bind, div_p.bind
+_eq, _ge, _gt, _lt = eq_p.bind, ge_p.bind, gt_p.bind, lt_p.bind
+_exp, _log, _sqr, _sign = exp_p.bind, log_p.bind, square_p.bind, sign_p.bind
+_rsqrt, _real, _conj = rsqrt_p.bind, real_p.bind, conj_p.bind
 
 
 def _like(x, value):
@@ -333,10 +372,22 @@ def _like(x, value):
     return ArrayImpl(np.asarray(value, aval.dtype), aval.weak_type)
 
 
+def _one(x):
+    return _like(x, 1)
+
+
+def _select(pred, on_true, on_false):
+    return select_n_p.bind(pred, on_false, on_true)
+
+
+def _shape(x):
+    return core.get_aval(x).shape
+
+
 def _broadcast_to(x, shape):
     """``x`` broadcast to ``shape`` (binary ops broadcast 0-d and size-1 operands)."""
     from pyjax._src.primitives import structural
-    xshape = core.get_aval(x).shape
+    xshape = _shape(x)
     if xshape == shape:
         return x
     dims = tuple(i for i, d in enumerate(xshape) if d == shape[i]) if xshape else ()
@@ -345,59 +396,262 @@ def _broadcast_to(x, shape):
 
 
 def _out_shape(*operands):
-    return broadcast_shapes_rule("jvp", *(core.get_aval(o).shape for o in operands))
+    return broadcast_shapes_rule("jvp", *(_shape(o) for o in operands))
 
 
-def _transpose_operand(aval_or_value, ct):
-    return ad.unbroadcast(aval_or_value.aval, ct) if ad.is_undefined(aval_or_value) else None
+def _zeros_like(x, shape=None):
+    return _broadcast_to(_like(x, 0), _shape(x) if shape is None else shape)
 
 
-ad.defjvp(add_p, lambda g, x, y: _broadcast_to(g, _out_shape(x, y)),
-          lambda g, x, y: _broadcast_to(g, _out_shape(x, y)))
-add_p.transpose = lambda ct, x, y: [_transpose_operand(x, ct), _transpose_operand(y, ct)]
-ad.defjvp(sub_p, lambda g, x, y: _broadcast_to(g, _out_shape(x, y)),
-          lambda g, x, y: _broadcast_to(_neg(g), _out_shape(x, y)))
-sub_p.transpose = lambda ct, x, y: [
-    _transpose_operand(x, ct),
-    _transpose_operand(y, ct if type(ct) is ad.Zero else _neg(ct))]
+def _replace_zero(x):
+    return _select(_eq(x, _like(x, 0)), _one(x), x)
+
+
+def _reciprocal(x):
+    return integer_pow_p.bind(x, y=-1)
+
+
+def _zero_tangent(out):
+    return ad.Zero(ad.tangent_aval(core.get_aval(out)))
+
+
+def balanced_eq(x, z, y):
+    """1 where x == z, halved where also y == z: how max/min split a tie (JAX's rule)."""
+    return _div(_select(_eq(x, z), _one(z), _like(z, 0)),
+                _select(_eq(y, z), _like(z, 2), _one(z)))
+
+
+def _unbroadcast_if_linear(operand, ct):
+    return ad.unbroadcast(operand.aval, ct) if ad.is_undefined(operand) else None
+
+
+# Outputs that do not depend differentiably on the inputs.
+for _p in (sign_p, floor_p, ceil_p, round_p, is_finite_p, not_p, and_p, or_p, xor_p,
+           population_count_p, clz_p, shift_left_p, shift_right_arithmetic_p,
+           shift_right_logical_p, eq_p, ne_p, lt_p, le_p, gt_p, ge_p, bitcast_convert_type_p):
+    ad.defjvp_zero(_p)
+# JAX registers no differentiation rule for nextafter: differentiating it raises
+# NotImplementedError ("Differentiation rule for 'nextafter' not implemented"), as in JAX.
+nextafter_p.opt_outs["jvp"] = "JAX does not differentiate nextafter"
+nextafter_p.opt_outs["transpose"] = "not linear"
+
+
+def _stop_gradient_jvp(primals, tangents):
+    out = stop_gradient_p.bind(*primals)
+    return out, _zero_tangent(out)
+
+
+stop_gradient_p.jvp = _stop_gradient_jvp
+
+
+# -- linear arithmetic: add, sub, neg, mul, div --------------------------------------------------
+
+def _add_jvp(primals, tangents):
+    x, y = primals
+    gx, gy = tangents
+    out = add_p.bind(x, y)
+    if type(gx) is ad.Zero:
+        return out, _broadcast_to(gy, _shape(out))
+    if type(gy) is ad.Zero:
+        return out, _broadcast_to(gx, _shape(out))
+    return out, _add(gx, gy)
+
+
+def _sub_jvp(primals, tangents):
+    x, y = primals
+    gx, gy = tangents
+    out = sub_p.bind(x, y)
+    if type(gx) is ad.Zero:
+        return out, _broadcast_to(_neg(gy), _shape(out))
+    if type(gy) is ad.Zero:
+        return out, _broadcast_to(gx, _shape(out))
+    return out, _sub(gx, gy)
+
+
+def _add_transpose(ct, x, y):
+    if type(ct) is ad.Zero:
+        return [None, None]
+    return [_unbroadcast_if_linear(x, ct), _unbroadcast_if_linear(y, ct)]
+
+
+def _sub_transpose(ct, x, y):
+    if type(ct) is ad.Zero:
+        return [None, None]
+    return [_unbroadcast_if_linear(x, ct),
+            _unbroadcast_if_linear(y, _neg(ct)) if ad.is_undefined(y) else None]
+
+
+def _mul_transpose(ct, x, y):
+    if type(ct) is ad.Zero:
+        return [None, None]
+    if ad.is_undefined(x):
+        return [ad.unbroadcast(x.aval, _mul(ct, y)), None]
+    return [None, ad.unbroadcast(y.aval, _mul(x, ct))]
+
+
+def _div_transpose(ct, x, y):
+    if type(ct) is ad.Zero:
+        return [None, None]
+    return [ad.unbroadcast(x.aval, _div(ct, y)), None]
+
+
+add_p.jvp, add_p.transpose = _add_jvp, _add_transpose
+sub_p.jvp, sub_p.transpose = _sub_jvp, _sub_transpose
+ad.deflinear(neg_p, lambda ct, x: [None if type(ct) is ad.Zero else _neg(ct)])
 ad.defjvp(mul_p, lambda g, x, y: _mul(g, y), lambda g, x, y: _mul(x, g))
-mul_p.transpose = lambda ct, x, y: (
-    [ad.unbroadcast(x.aval, _mul(ct, y)), None] if ad.is_undefined(x)
-    else [None, ad.unbroadcast(y.aval, _mul(x, ct))])
+mul_p.transpose = _mul_transpose
 ad.defjvp(div_p, lambda g, x, y: _div(g, y),
-          lambda g, x, y: _mul(_neg(g), _div(_div(x, y), y)))
-div_p.transpose = lambda ct, x, y: [ad.unbroadcast(x.aval, _div(ct, y)), None]
-ad.deflinear(neg_p, lambda ct, x: [_neg(ct)])
+          lambda g, x, y: _mul(_mul(_neg(g), x), integer_pow_p.bind(y, y=-2)))
+div_p.transpose = _div_transpose
+ad.defjvp(rem_p, lambda g, x, y: _broadcast_to(g, _out_shape(x, y)),
+          lambda g, x, y: _mul(_neg(g), _mul(_sign(_div(x, y)),
+                                              floor_p.bind(abs_p.bind(_div(x, y))))))
+
+
+# -- max, min, pow, atan2 --------------------------------------------------------------------
+
+for _p in (max_p, min_p):
+    ad.defjvp2(_p, lambda g, ans, x, y: _mul(g, balanced_eq(x, ans, y)),
+               lambda g, ans, x, y: _mul(g, balanced_eq(y, ans, x)))
+
+
+def _pow_jvp_lhs(g, ans, x, y):
+    return _mul(g, _mul(y, pow_p.bind(x, _sub(y, _one(y)))))
+
+
+def _pow_jvp_rhs(g, ans, x, y):
+    # log(x) is replaced by 0 where x == 0, so d(0**y)/dy is 0 rather than NaN (as JAX).
+    return _mul(g, _mul(_log(_replace_zero(x)), ans))
+
+
+ad.defjvp2(pow_p, _pow_jvp_lhs, _pow_jvp_rhs)
+
+
+def _atan2_denominator(x, y):
+    return _add(_sqr(x), _sqr(y))
+
+
+ad.defjvp(atan2_p, lambda g, x, y: _mul(g, _div(y, _atan2_denominator(x, y))),
+          lambda g, x, y: _div(_mul(g, _neg(x)), _atan2_denominator(x, y)))
+
+
+# -- unary math --------------------------------------------------------------------------------
+
+ad.defjvp2(exp_p, lambda g, ans, x: _mul(g, ans))
+ad.defjvp2(exp2_p, lambda g, ans, x: _mul(_like(x, np.log(2)), _mul(g, ans)))
+ad.defjvp(log_p, lambda g, x: _div(g, x))
+ad.defjvp2(expm1_p, lambda g, ans, x: _mul(g, _add(ans, _one(ans))))
+ad.defjvp(log1p_p, lambda g, x: _div(g, _add(x, _one(x))))
+ad.defjvp2(tanh_p, lambda g, ans, x: _mul(_add(g, _mul(g, ans)), _sub(_one(x), ans)))
+ad.defjvp2(logistic_p, lambda g, ans, x: _mul(g, _mul(ans, _sub(_one(ans), ans))))
 ad.defjvp(sin_p, lambda g, x: _mul(g, cos_p.bind(x)))
 ad.defjvp(cos_p, lambda g, x: _neg(_mul(g, sin_p.bind(x))))
-ad.defjvp2(exp_p, lambda g, ans, x: _mul(g, ans))
-ad.defjvp(log_p, lambda g, x: _div(g, x))
+ad.defjvp2(tan_p, lambda g, ans, x: _mul(g, _add(_one(x), _sqr(ans))))
+ad.defjvp(asin_p, lambda g, x: _mul(g, _rsqrt(_sub(_one(x), _sqr(x)))))
+ad.defjvp(acos_p, lambda g, x: _mul(g, _neg(_rsqrt(_sub(_one(x), _sqr(x))))))
+ad.defjvp(atan_p, lambda g, x: _div(g, _add(_one(x), _sqr(x))))
+ad.defjvp(sinh_p, lambda g, x: _mul(g, cosh_p.bind(x)))
+ad.defjvp(cosh_p, lambda g, x: _mul(g, sinh_p.bind(x)))
+ad.defjvp(asinh_p, lambda g, x: _mul(g, _rsqrt(_add(_sqr(x), _one(x)))))
+ad.defjvp(acosh_p, lambda g, x: _mul(g, _rsqrt(_mul(_sub(x, _one(x)), _add(x, _one(x))))))
+ad.defjvp(atanh_p, lambda g, x: _mul(_reciprocal(_add(_one(x), x)), _div(g, _sub(_one(x), x))))
+ad.defjvp2(sqrt_p, lambda g, ans, x: _mul(g, _div(_like(x, 0.5), ans)))
+ad.defjvp2(rsqrt_p, lambda g, ans, x: _mul(g, _mul(_like(x, -0.5), _div(ans, x))))
+ad.defjvp2(cbrt_p, lambda g, ans, x: _mul(g, _mul(_like(x, 1 / 3),
+                                                   integer_pow_p.bind(ans, y=-2))))
+ad.defjvp2(square_p, lambda g, ans, x: _mul(g, _mul(_like(x, 2), x)))
+
+
+def _abs_jvp(g, ans, x):
+    if core.get_aval(x).dtype in COMPLEX:
+        # d|z| = Re(conj(z) dz) / |z|, with 0 (not NaN) at z == 0.
+        ans_c = convert_element_type_p.bind(ans, new_dtype=core.get_aval(x).dtype,
+                                            weak_type=core.get_aval(ans).weak_type,
+                                            sharding=None)
+        return _real(_mul(g, _div(_conj(x), _replace_zero(ans_c))))
+    return _select(_ge(x, _like(x, 0)), g, _neg(g))
+
+
+ad.defjvp2(abs_p, _abs_jvp)
 
 
 def _integer_pow_jvp(g, x, *, y):
     if y == 0:
-        return _mul(g, _like(x, 0))
-    deriv = _like(x, 1) if y == 1 else _mul(_like(x, y), integer_pow_p.bind(x, y=y - 1))
-    return _mul(g, deriv)
+        return _zeros_like(g)
+    return _mul(g, _mul(_like(x, y), integer_pow_p.bind(x, y=y - 1)))
 
 
 ad.defjvp(integer_pow_p, _integer_pow_jvp)
 
+_TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
+ad.defjvp(erf_p, lambda g, x: _mul(_like(x, _TWO_OVER_SQRT_PI), _mul(g, _exp(_neg(_sqr(x))))))
+ad.defjvp(erfc_p, lambda g, x: _mul(_like(x, -_TWO_OVER_SQRT_PI),
+                                    _mul(g, _exp(_neg(_sqr(x))))))
+ad.defjvp2(erf_inv_p, lambda g, ans, x: _mul(_like(x, np.sqrt(np.pi) / 2),
+                                             _mul(g, _exp(_sqr(ans)))))
+ad.defjvp(lgamma_p, lambda g, x: _mul(g, digamma_p.bind(x)))
+ad.defjvp(digamma_p, lambda g, x: _mul(g, polygamma_p.bind(_one(x), x)))
+
+
+def _polygamma_jvp_m(g, m, x):
+    raise ValueError("polygamma gradient with respect to m is not supported")
+
+
+ad.defjvp(polygamma_p, _polygamma_jvp_m,
+          lambda g, m, x: _mul(g, polygamma_p.bind(_add(m, _one(m)), x)))
+ad.defjvp2(bessel_i0e_p, lambda g, ans, x: _mul(g, _sub(bessel_i1e_p.bind(x),
+                                                        _mul(_sign(x), ans))))
+
+
+def _bessel_i1e_jvp(g, ans, x):
+    # i1e(x) ~ x/2 near 0: use the limit 1/2 where the closed form would divide by ~0.
+    eps = _like(x, dtypes.finfo(core.get_aval(x).dtype).eps)
+    not_tiny = _gt(abs_p.bind(x), eps)
+    safe_x = _select(not_tiny, x, _broadcast_to(eps, _shape(x)))
+    d = _sub(bessel_i0e_p.bind(safe_x), _mul(ans, _add(_sign(safe_x), _reciprocal(safe_x))))
+    return _mul(g, _select(not_tiny, d, _broadcast_to(_like(x, 0.5), _shape(x))))
+
+
+ad.defjvp2(bessel_i1e_p, _bessel_i1e_jvp)
+
+
+# -- complex parts (linear) ----------------------------------------------------------------------
+# Transposes use JAX's pairing <ct, v> = Re(sum(ct * v)) (no conjugation).
+
+def _zero_of(ct_dtype):
+    return ArrayImpl(np.zeros((), ct_dtype), False)
+
+
+def _complex_transpose(ct, x, y):
+    if type(ct) is ad.Zero:
+        return [None, None]
+    return [_unbroadcast_if_linear(x, _real(ct)),
+            _unbroadcast_if_linear(y, imag_p.bind(_neg(ct))) if ad.is_undefined(y) else None]
+
+
+ad.deflinear(real_p, lambda ct, x: [None if type(ct) is ad.Zero else complex_p.bind(
+    ct, _broadcast_to(_like(ct, 0), _shape(ct)))])
+ad.deflinear(imag_p, lambda ct, x: [None if type(ct) is ad.Zero else complex_p.bind(
+    _broadcast_to(_like(ct, 0), _shape(ct)), _neg(ct))])
+ad.deflinear(complex_p, _complex_transpose)
+ad.deflinear(conj_p, lambda ct, x: [None if type(ct) is ad.Zero else _conj(ct)])
+
+
+# -- convert_element_type, select_n, clamp ------------------------------------------------------
 
 def _convert_jvp(primals, tangents, *, new_dtype, weak_type, sharding):
     (x,), (g,) = primals, tangents
     out = convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type,
                                       sharding=sharding)
-    out_tangent_aval = ad.tangent_aval(core.get_aval(out))
-    if type(g) is ad.Zero or out_tangent_aval.dtype == dtypes.float0 or \
+    if ad.tangent_aval(core.get_aval(out)).dtype == dtypes.float0 or \
             core.get_aval(g).dtype == dtypes.float0:
-        return out, ad.Zero(out_tangent_aval)
+        return out, _zero_tangent(out)
     return out, convert_element_type_p.bind(g, new_dtype=new_dtype, weak_type=weak_type,
                                             sharding=sharding)
 
 
 def _convert_transpose(ct, x, *, new_dtype, weak_type, sharding):
-    if type(ct) is ad.Zero:
+    if type(ct) is ad.Zero or ad.tangent_aval(x.aval).dtype == dtypes.float0:
         return [None]
     return [convert_element_type_p.bind(ct, new_dtype=x.aval.dtype, weak_type=x.aval.weak_type,
                                         sharding=None)]
@@ -407,26 +661,22 @@ convert_element_type_p.jvp = _convert_jvp
 convert_element_type_p.transpose = _convert_transpose
 
 
-def _zeros(aval, shape):
-    from pyjax._src.primitives import structural
-    return structural.full(shape, 0, aval.dtype)
-
-
 def _select_n_jvp(primals, tangents):
     which, *cases = primals
     out = select_n_p.bind(which, *cases)
-    out_aval = core.get_aval(out)
-    if all(type(t) is ad.Zero for t in tangents[1:]):
-        return out, ad.Zero(ad.tangent_aval(out_aval))
-    ts = [_zeros(out_aval, out_aval.shape) if type(t) is ad.Zero else t for t in tangents[1:]]
+    case_tangents = tangents[1:]
+    if all(type(t) is ad.Zero for t in case_tangents) or \
+            ad.tangent_aval(core.get_aval(out)).dtype == dtypes.float0:
+        return out, _zero_tangent(out)
+    first = next(t for t in case_tangents if type(t) is not ad.Zero)
+    ts = [_zeros_like(first) if type(t) is ad.Zero else t for t in case_tangents]
     return out, select_n_p.bind(which, *ts)
 
 
 def _select_n_transpose(ct, which, *cases):
     if type(ct) is ad.Zero:
         return [None] * (1 + len(cases))
-    ct_aval = core.get_aval(ct)
-    zeros = _zeros(ct_aval, ct_aval.shape)
+    zeros = _zeros_like(ct)
     out = [None]
     for i, c in enumerate(cases):
         if ad.is_undefined(c):
@@ -440,3 +690,16 @@ def _select_n_transpose(ct, which, *cases):
 select_n_p.jvp = _select_n_jvp
 select_n_p.transpose = _select_n_transpose
 
+
+def _clamp_jvp_arg(pred_fn):
+    def contribution(g, lo, x, hi):
+        shape = _shape(x)
+        return _select(pred_fn(lo, x, hi), _broadcast_to(g, shape), _zeros_like(g, shape))
+    return contribution
+
+
+# As JAX: the operand's gradient flows where lo < x < hi, a bound's where it is the result.
+ad.defjvp(clamp_p,
+          _clamp_jvp_arg(lambda lo, x, hi: and_p.bind(_gt(lo, x), _lt(lo, hi))),
+          _clamp_jvp_arg(lambda lo, x, hi: and_p.bind(_gt(x, lo), _lt(x, hi))),
+          _clamp_jvp_arg(lambda lo, x, hi: _lt(hi, x)))

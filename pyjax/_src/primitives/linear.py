@@ -301,3 +301,78 @@ def batch_matmul(lhs, rhs, precision=None):
         raise ValueError(f"Arguments to batch_matmul must have same ndim, got {ln}, {rn}")
     batch = tuple(range(ln - 2))
     return dot_general(lhs, rhs, (((ln - 1,), (rn - 2,)), (batch, batch)), precision=precision)
+
+
+# -- differentiation rules (JAX's, jax/_src/lax/lax.py) -----------------------------------------
+# dot_general is bilinear: its tangent is dot(g_lhs, rhs) + dot(lhs, g_rhs), and its transpose
+# with respect to either operand is another dot_general with the cotangent, permuted back to the
+# operand's dimension order (and converted back to its dtype, for mixed/preferred dtypes).
+
+from pyjax._src.interpreters import ad  # noqa: E402
+
+
+def _dot_general_jvp(primals, tangents, **params):
+    lhs, rhs = primals
+    g_lhs, g_rhs = tangents
+    out = dot_general_p.bind(lhs, rhs, **params)
+    tangent = None
+    if type(g_lhs) is not ad.Zero:
+        tangent = dot_general_p.bind(g_lhs, rhs, **params)
+    if type(g_rhs) is not ad.Zero:
+        t = dot_general_p.bind(lhs, g_rhs, **params)
+        tangent = t if tangent is None else ad.add_tangents(tangent, t)
+    if tangent is None:
+        return out, ad.Zero(ad.tangent_aval(core.get_aval(out)))
+    return out, tangent
+
+
+def _ranges_like(*xs):
+    start = 0
+    for x in xs:
+        yield tuple(range(start, start + len(x)))
+        start += len(x)
+
+
+def _transpose_operand(ct, x_aval, y, dimension_numbers, precision, preferred_element_type,
+                       swap_ans):
+    """The cotangent of dot_general's operand x (lhs, or rhs when ``swap_ans``) given y."""
+    from pyjax._src.primitives import structural
+    (x_contract, y_contract), (x_batch, y_batch) = dimension_numbers
+    y_ndim = len(core.get_aval(y).shape)
+    x_kept = [d for d in range(len(x_aval.shape)) if d not in x_contract and d not in x_batch]
+    y_kept = [d for d in range(y_ndim) if d not in y_contract and d not in y_batch]
+    if swap_ans:
+        ans_batch, ans_y, _ = _ranges_like(x_batch, y_kept, x_kept)
+    else:
+        ans_batch, _, ans_y = _ranges_like(x_batch, x_kept, y_kept)
+    # Contract ct's y-dims with y's free dims; what remains is (batch, x kept, x contracting in
+    # the order of y's contracting dims), which a transpose puts back in x's order.
+    dims = ((ans_y, tuple(y_kept)), (ans_batch, tuple(y_batch)))
+    x_contract_by_y = [x_contract[i] for i in np.argsort(y_contract, kind="stable")]
+    out_axes = tuple(int(i) for i in np.argsort(list(x_batch) + x_kept + x_contract_by_y))
+    x_bar = structural.transpose(
+        dot_general(ct, y, dims, precision=precision,
+                    preferred_element_type=preferred_element_type), out_axes)
+    if core.get_aval(x_bar).dtype != x_aval.dtype:
+        x_bar = structural.convert(x_bar, x_aval.dtype, x_aval.weak_type)
+    return x_bar
+
+
+def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, precision,
+                           preferred_element_type, out_sharding):
+    if type(ct) is ad.Zero:
+        return [None, None]
+    ct_lhs = ct_rhs = None
+    if ad.is_undefined(lhs):
+        ct_lhs = _transpose_operand(ct, lhs.aval, rhs, dimension_numbers, precision,
+                                    preferred_element_type, swap_ans=False)
+    if ad.is_undefined(rhs):
+        (lc, rc), (lb, rb) = dimension_numbers
+        swapped = ((rc, lc), (rb, lb))
+        ct_rhs = _transpose_operand(ct, rhs.aval, lhs, swapped, precision,
+                                    preferred_element_type, swap_ans=True)
+    return [ct_lhs, ct_rhs]
+
+
+dot_general_p.jvp = _dot_general_jvp
+dot_general_p.transpose = _dot_general_transpose

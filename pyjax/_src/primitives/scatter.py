@@ -423,3 +423,244 @@ def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_s
                           unique_indices=bool(unique_indices),
                           mode=GatherScatterMode.from_any(mode),
                           update_jaxpr=_apply_jaxpr(func, dtype), update_consts=())
+
+
+# -- differentiation rules (JAX's, jax/_src/lax/slicing.py) -------------------------------------
+# scatter-add/sub are linear in (operand, updates) jointly; their transpose passes the cotangent
+# to the operand and gathers it for the updates. scatter (set), mul, min and max have JAX's
+# JVPs; scatter and scatter-mul transpose only with unique indices, as in JAX.
+
+from pyjax._src.interpreters import ad  # noqa: E402
+from pyjax._src.primitives import structural  # noqa: E402
+from pyjax._src.primitives.indexing import GatherDimensionNumbers, gather  # noqa: E402
+
+
+def _gather_dnums(dn):
+    """The gather that reads back what a scatter with dimension numbers ``dn`` wrote."""
+    return GatherDimensionNumbers(
+        offset_dims=dn.update_window_dims, collapsed_slice_dims=dn.inserted_window_dims,
+        start_index_map=dn.scatter_dims_to_operand_dims,
+        operand_batching_dims=dn.operand_batching_dims,
+        start_indices_batching_dims=dn.scatter_indices_batching_dims)
+
+
+def _slice_sizes(operand_shape, updates_shape, dn):
+    sizes, pos = [], 0
+    for i in range(len(operand_shape)):
+        if i in dn.inserted_window_dims or i in dn.operand_batching_dims:
+            sizes.append(1)
+        else:
+            sizes.append(updates_shape[dn.update_window_dims[pos]])
+            pos += 1
+    return tuple(sizes)
+
+
+def _shape(x):
+    return x.aval.shape if ad.is_undefined(x) else core.get_aval(x).shape
+
+
+def _zero_tangent(out):
+    return ad.Zero(ad.tangent_aval(core.get_aval(out)))
+
+
+def _const(x, value):
+    return np.array(value, core.get_aval(x).dtype)
+
+
+def _zeros_like(x):
+    aval = core.get_aval(x)
+    return structural.full(aval.shape, 0, aval.dtype)
+
+
+def _select(pred, on_true, on_false):
+    return ew.select_n_p.bind(pred, on_false, on_true)
+
+
+def _gather_updates(ct, indices, updates_shape, dn, mode):
+    """The cotangent of a scatter's updates: the windows of ``ct`` they were written to."""
+    return gather(ct, indices, _gather_dnums(dn), _slice_sizes(_shape(ct), updates_shape, dn),
+                  mode=mode, fill_value=0)
+
+
+def _scatter_addsub_jvp(prim, primals, tangents, **params):
+    operand, indices, updates = primals
+    g_operand, _, g_updates = tangents
+    out = prim.bind(operand, indices, updates, **params)
+    if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
+        return out, _zero_tangent(out)
+    return out, prim.bind(ad.instantiate(g_operand), indices, ad.instantiate(g_updates),
+                          **params)
+
+
+def _scatter_addsub_transpose(prim, ct, operand, indices, updates, *, dimension_numbers, mode,
+                              **_):
+    if type(ct) is ad.Zero:
+        return [None, None, None]
+    ct_operand = ct if ad.is_undefined(operand) else None
+    ct_updates = None
+    if ad.is_undefined(updates):
+        ct_updates = _gather_updates(ct, indices, updates.aval.shape, dimension_numbers, mode)
+        if prim is scatter_sub_p:
+            ct_updates = ew.neg_p.bind(ct_updates)
+    return [ct_operand, None, ct_updates]
+
+
+def _scatter_mul_jvp_updates(g, x, i, y, *, dimension_numbers, indices_are_sorted,
+                             unique_indices, mode, **_):
+    if not unique_indices:
+        raise NotImplementedError(
+            "scatter_mul gradients are only implemented if `unique_indices=True`")
+    return ew.mul_p.bind(x, scatter_add(_zeros_like(x), i, g, dimension_numbers,
+                                        indices_are_sorted=indices_are_sorted,
+                                        unique_indices=unique_indices, mode=mode))
+
+
+def _scatter_mul_transpose(ct, operand, indices, updates, *, dimension_numbers,
+                           indices_are_sorted, unique_indices, mode, **_):
+    if type(ct) is ad.Zero:
+        return [None, None, None]
+    ct_operand = ct_updates = None
+    if ad.is_undefined(operand):
+        ct_operand = scatter_mul(ct, indices, updates, dimension_numbers,
+                                 indices_are_sorted=indices_are_sorted,
+                                 unique_indices=unique_indices, mode=mode)
+    if ad.is_undefined(updates):
+        if not unique_indices:
+            raise NotImplementedError(
+                "scatter_mul gradients are only implemented if `unique_indices=True`")
+        ct_updates = _gather_updates(ew.mul_p.bind(ct, operand), indices, updates.aval.shape,
+                                     dimension_numbers, mode)
+    return [ct_operand, None, ct_updates]
+
+
+def _scatter_extremal_jvp(prim, primals, tangents, *, dimension_numbers, indices_are_sorted,
+                          unique_indices, mode, **params):
+    operand, indices, updates = primals
+    g_operand, _, g_updates = tangents
+    dn = dimension_numbers
+    out = prim.bind(operand, indices, updates, dimension_numbers=dn,
+                    indices_are_sorted=indices_are_sorted, unique_indices=unique_indices,
+                    mode=mode, **params)
+    if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
+        return out, _zero_tangent(out)
+    g_operand, g_updates = ad.instantiate(g_operand), ad.instantiate(g_updates)
+    gdn = _gather_dnums(dn)
+    sizes = _slice_sizes(_shape(operand), _shape(updates), dn)
+
+    # Clamped windows must be read back clamped, also by the transpose of these gathers (a
+    # default-mode gather clamps but transposes to a dropping scatter-add).
+    gather_mode = GatherScatterMode.CLIP if mode is GatherScatterMode.CLIP else None
+
+    def gather_back(x):
+        return gather(x, indices, gdn, sizes, mode=gather_mode)
+
+    # Like max/min elsewhere, tangents of values tying for a location are averaged (the
+    # operand's own value counts as one of the contenders when it is kept).
+    target = gather_back(out)
+    successful = ew.eq_p.bind(updates, target)
+    retained = ew.eq_p.bind(gather_back(operand), target)
+    u_aval = core.get_aval(updates)
+    zeros_u, ones_u = _zeros_like(updates), structural.full(u_aval.shape, 1, u_aval.dtype)
+    # JAX counts with the default (dropping) mode; counting in the scatter's own mode keeps the
+    # counts right for clamped out-of-bounds windows too (JAX's rule gives NaN there).
+    num_updates = gather_back(scatter_add(_zeros_like(operand), indices,
+                                          _select(successful, ones_u, zeros_u), dn, mode=mode))
+    num_refs = gather_back(scatter_add(_zeros_like(operand), indices, ones_u, dn, mode=mode))
+    one = _const(num_updates, 1)
+    inv_plus_one = ew.div_p.bind(one, ew.add_p.bind(num_updates, one))
+    updates_normalizer = _select(retained, inv_plus_one, ew.div_p.bind(one, num_updates))
+    updates_coef = _select(successful, updates_normalizer, zeros_u)
+    operand_normalizer = _select(retained, inv_plus_one, _zeros_like(num_updates))
+    operand_coef = ew.div_p.bind(ew.add_p.bind(_const(num_updates, -1), operand_normalizer),
+                                 num_refs)
+    tangent_updates = ew.add_p.bind(ew.mul_p.bind(gather_back(g_operand), operand_coef),
+                                    ew.mul_p.bind(g_updates, updates_coef))
+    tangent_out = scatter_add(g_operand, indices, tangent_updates, dn,
+                              indices_are_sorted=indices_are_sorted,
+                              unique_indices=unique_indices, mode=mode)
+    return out, tangent_out
+
+
+def _scatter_jvp(primals, tangents, *, update_jaxpr, update_consts, dimension_numbers,
+                 indices_are_sorted, unique_indices, mode):
+    if update_jaxpr is not None:
+        raise NotImplementedError("scatter_apply JVP not implemented")
+    operand, indices, updates = primals
+    g_operand, _, g_updates = tangents
+    dn = dimension_numbers
+    params = dict(update_jaxpr=None, update_consts=update_consts, dimension_numbers=dn,
+                  indices_are_sorted=indices_are_sorted, mode=mode)
+    if type(g_operand) is ad.Zero and type(g_updates) is ad.Zero:
+        out = scatter_p.bind(operand, indices, updates, unique_indices=unique_indices, **params)
+        return out, _zero_tangent(out)
+    g_operand, g_updates = ad.instantiate(g_operand), ad.instantiate(g_updates)
+    if unique_indices:
+        # No overlapping updates: the tangent is scattered like the primal.
+        out = scatter_p.bind(operand, indices, updates, unique_indices=True, **params)
+        return out, scatter_p.bind(g_operand, indices, g_updates, unique_indices=True, **params)
+    # With overlaps the winning update is the backend's choice, so find it by scattering ids:
+    # each update window gets a positive id; after scattering the ids, an update element won
+    # iff the id read back at its target is its own, and an operand element survived iff the
+    # id there is 0. Masking both by that and scatter-adding gives primal and tangent alike.
+    updates_shape = _shape(updates)
+    ids_shape = list(updates_shape)
+    for d in dn.update_window_dims:
+        ids_shape[d] = 1
+    num_ids = int(np.prod(ids_shape, dtype=np.int64))
+    id_dtype = np.dtype(np.uint32 if num_ids + 1 < np.iinfo(np.uint32).max else np.uint64)
+    ids = ew.add_p.bind(structural.iota(id_dtype, num_ids), np.array(1, id_dtype))
+    update_ids = structural.broadcast_in_dim(structural.reshape(ids, tuple(ids_shape)),
+                                             updates_shape, tuple(range(len(updates_shape))))
+    scattered_ids = scatter(structural.full(_shape(operand), 0, id_dtype), indices, update_ids,
+                            dn, indices_are_sorted=indices_are_sorted,
+                            unique_indices=unique_indices, mode=mode)
+    gathered_ids = gather(scattered_ids, indices, _gather_dnums(dn),
+                          _slice_sizes(_shape(operand), updates_shape, dn))
+    operand_kept = ew.eq_p.bind(scattered_ids, np.array(0, id_dtype))
+    update_won = ew.eq_p.bind(update_ids, gathered_ids)
+
+    def combine(x, u):
+        return scatter_add(_select(operand_kept, x, _zeros_like(x)), indices,
+                           _select(update_won, u, _zeros_like(u)), dn,
+                           indices_are_sorted=indices_are_sorted,
+                           unique_indices=unique_indices, mode=mode)
+
+    return combine(operand, updates), combine(g_operand, g_updates)
+
+
+def _scatter_transpose(ct, operand, indices, updates, *, update_jaxpr, update_consts,
+                       dimension_numbers, indices_are_sorted, unique_indices, mode):
+    if not unique_indices:
+        raise NotImplementedError("scatter transpose is only implemented where "
+                                  "unique_indices=True")
+    if type(ct) is ad.Zero:
+        return [None, None, None]
+    ct_operand = ct_updates = None
+    updates_shape = _shape(updates)
+    if ad.is_undefined(operand):
+        # The updated elements of the operand were overwritten: their cotangent is zero.
+        ct_operand = scatter(ct, indices, structural.full(updates_shape, 0,
+                                                          core.get_aval(ct).dtype),
+                             dimension_numbers, indices_are_sorted=indices_are_sorted,
+                             unique_indices=True, mode=mode)
+    if ad.is_undefined(updates):
+        ct_updates = _gather_updates(ct, indices, updates_shape, dimension_numbers, mode)
+    return [ct_operand, None, ct_updates]
+
+
+def _partial(fun, prim):
+    def rule(*args, **params):
+        return fun(prim, *args, **params)
+    return rule
+
+
+for _p in (scatter_add_p, scatter_sub_p):
+    _p.jvp = _partial(_scatter_addsub_jvp, _p)
+    _p.transpose = _partial(_scatter_addsub_transpose, _p)
+ad.defjvp(scatter_mul_p, lambda g, x, i, y, **params: scatter_mul_p.bind(g, i, y, **params),
+          None, _scatter_mul_jvp_updates)
+scatter_mul_p.transpose = _scatter_mul_transpose
+scatter_min_p.jvp = _partial(_scatter_extremal_jvp, scatter_min_p)
+scatter_max_p.jvp = _partial(_scatter_extremal_jvp, scatter_max_p)
+scatter_p.jvp = _scatter_jvp
+scatter_p.transpose = _scatter_transpose

@@ -178,3 +178,51 @@ def top_k(operand, k, *, axis=-1):
     axis = _canonicalize_axis(axis, len(core.get_aval(operand).shape))
     values, indices = top_k_p.bind(operand, k=k, axis=axis)
     return values, indices
+
+
+# -- differentiation rules (JAX's, jax/_src/lax/lax.py) -----------------------------------------
+# sort and top_k move elements: their tangents are the input tangents gathered at the positions
+# the primal elements came from (sort finds them by sorting an iota along with the operands).
+
+from pyjax._src.interpreters import ad  # noqa: E402
+
+
+def _take_along(x, idx, axis):
+    """``x`` gathered at ``idx`` along ``axis`` (other dims matched one to one), as a gather
+    with batching dims, whose transpose is a scatter-add of the same form."""
+    from pyjax._src.primitives import indexing, structural
+    rank = len(core.get_aval(x).shape)
+    idx_shape = core.get_aval(idx).shape
+    others = tuple(d for d in range(rank) if d != axis)
+    dn = indexing.GatherDimensionNumbers(
+        offset_dims=(), collapsed_slice_dims=(axis,), start_index_map=(axis,),
+        operand_batching_dims=others, start_indices_batching_dims=others)
+    indices = structural.reshape(idx, idx_shape + (1,))
+    return indexing.gather(x, indices, dn, (1,) * rank, unique_indices=True,
+                           mode=indexing.GatherScatterMode.PROMISE_IN_BOUNDS)
+
+
+def _sort_jvp(primals, tangents, *, dimension, is_stable, num_keys):
+    from pyjax._src.primitives import structural
+    shape = core.get_aval(primals[0]).shape
+    index_dtype = np.int32 if shape[dimension] < np.iinfo(np.int32).max else np.int64
+    iota = structural.broadcasted_iota(index_dtype, shape, dimension)
+    *sorted_primals, perm = sort_p.bind(*primals, iota, dimension=dimension,
+                                        is_stable=is_stable, num_keys=num_keys)
+    tangents_out = [t if type(t) is ad.Zero else _take_along(t, perm, dimension)
+                    for t in tangents]
+    return sorted_primals, tangents_out
+
+
+def _top_k_jvp(primals, tangents, *, k, axis):
+    (operand,), (g,) = primals, tangents
+    values, indices = top_k_p.bind(operand, k=k, axis=axis)
+    index_tangent = ad.Zero(ad.tangent_aval(core.get_aval(indices)))
+    if type(g) is ad.Zero:
+        return [values, indices], [ad.Zero(ad.tangent_aval(core.get_aval(values))),
+                                   index_tangent]
+    return [values, indices], [_take_along(g, indices, axis), index_tangent]
+
+
+sort_p.jvp = _sort_jvp
+top_k_p.jvp = _top_k_jvp
