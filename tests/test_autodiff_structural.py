@@ -6,11 +6,9 @@ first and second order, eagerly and through jit; each linear one also passes the
 dot-product test <y, A x> = <A^T y, x>. The checks run in float64 (x64 on) so that finite
 differences are accurate; a few tests check float32/float16 gradients' dtypes.
 
-The finite-difference helpers here (``check_grads``, ``check_transpose``) are shared with
-test_autodiff_indexing.py and test_autodiff_linear.py.
+Finite differences use the project's ``check_grads`` (JAX's scheme); ``check_transpose`` and
+``check_all`` here are shared with test_autodiff_indexing.py and test_autodiff_linear.py.
 """
-import functools
-
 import ml_dtypes
 import numpy as np
 import pytest
@@ -22,12 +20,10 @@ from pyjax._src.array import ArrayImpl
 from pyjax._src.primitives import elementwise as ew
 from pyjax._src.primitives import reductions as R
 from pyjax._src.primitives import structural as S
+from pyjax._src.test_util import check_grads, numerical_jvp
 
 # ----------------------------------------------------------------------------------------------
-# Finite-difference checking (JAX's check_grads scheme: jvp against central differences, vjp
-# against the jvp by inner products, recursing on the jvp/vjp functions for higher orders).
-
-EPS = 1e-4
+# Checking helpers
 
 
 @pytest.fixture(autouse=True)
@@ -59,10 +55,6 @@ def _rand_like(rng, x):
     return arr(rng.randn(*x.shape), x.dtype)
 
 
-def _axpy(a, xs, ys):
-    return tree_util.tree_map(lambda x, y: arr(_np(x) + a * _np(y), _np(x).dtype), xs, ys)
-
-
 def _inner(xs, ys):
     xs, ys = tree_util.tree_leaves(xs), tree_util.tree_leaves(ys)
     assert len(xs) == len(ys)
@@ -75,54 +67,6 @@ def _assert_close(a, b, atol, rtol, what):
         assert x.shape == y.shape, (what, x.shape, y.shape)
         np.testing.assert_allclose(x.astype(np.complex128), y.astype(np.complex128),
                                    atol=atol, rtol=rtol, err_msg=what)
-
-
-def numerical_jvp(f, primals, tangents, eps=EPS):
-    plus = f(*_axpy(eps, primals, tangents))
-    minus = f(*_axpy(-eps, primals, tangents))
-    return tree_util.tree_map(lambda p, m: (_np(p) - _np(m)) / (2 * eps), plus, minus)
-
-
-def check_jvp(f, args, atol, rtol, eps=EPS, seed=0):
-    rng = np.random.RandomState(seed)
-    tangents = tree_util.tree_map(lambda x: _rand_like(rng, x), args)
-    out, t_out = pyjax.jvp(f, tuple(args), tuple(tangents))
-    _assert_close(out, f(*args), atol, rtol, "jvp primal output")
-    _assert_close(t_out, numerical_jvp(f, args, tangents, eps), atol, rtol, "jvp tangent")
-
-
-def check_vjp(f, args, atol, rtol, eps=EPS, seed=1):
-    rng = np.random.RandomState(seed)
-    out, f_vjp = pyjax.vjp(f, *args)
-    _assert_close(out, f(*args), atol, rtol, "vjp primal output")
-    tangents = tree_util.tree_map(lambda x: _rand_like(rng, x), args)
-    t_out = numerical_jvp(f, args, tangents, eps)
-    cts = tree_util.tree_map(lambda x: _rand_like(rng, x), out)
-    cts_in = f_vjp(cts)
-    _assert_close(_inner(tangents, cts_in), _inner(t_out, cts), atol, rtol, "vjp")
-
-
-def check_grads(f, args, order, modes=("fwd", "rev"), atol=1e-5, rtol=1e-5, eps=EPS):
-    """JAX's ``jax.test_util.check_grads``: derivatives up to ``order`` by finite differences."""
-    args = tuple(args)
-    if "fwd" in modes:
-        check_jvp(f, args, atol, rtol, eps)
-        if order > 1:
-            check_grads(functools.partial(pyjax.jvp, f), (args, args), order - 1, ("fwd",),
-                        atol, rtol, eps)
-    if "rev" in modes:
-        check_vjp(f, args, atol, rtol, eps)
-        if order > 1:
-            def f_vjp(*primals):
-                out, pullback = pyjax.vjp(f, *primals)
-                return pullback(out)
-            check_grads(f_vjp, args, order - 1, ("rev",), atol, rtol, eps)
-
-
-try:  # the project's shared checker, once it exists
-    from pyjax._src.test_util import check_grads as _shared_check_grads  # noqa: F401
-except ImportError:
-    _shared_check_grads = None
 
 
 def check_transpose(f, args, seed=2, atol=1e-10, rtol=1e-10):
@@ -409,3 +353,16 @@ def test_vjp_of_jit_with_several_structural_ops():
     args = [rand(RNG, (2, 3)), rand(RNG, (4,))]
     check_all(f, args)
     check_all(pyjax.jit(lambda x, y: square(f(x, y))), args, linear=False)
+
+
+def test_every_primitive_of_these_families_has_rules():
+    from pyjax._src.core import Primitive
+    from pyjax._src.primitives import indexing, linear, scatter, sorting
+    # Not linear in any operand (or without operands): no transpose rule, as in JAX.
+    nonlinear = {"iota", "sort", "top_k", "scatter-min", "scatter-max"}
+    prims = {v for m in (S, indexing, scatter, linear, sorting) for v in vars(m).values()
+             if isinstance(v, Primitive)}
+    assert len(prims) >= 22
+    for p in prims:
+        assert p.jvp is not None, p
+        assert (p.transpose is not None) == (p.name not in nonlinear), p

@@ -617,3 +617,38 @@ def test_pyjax_numpy_namespace():
                  "nanmax", "nanmin", "nanmean", "nanvar", "nanstd", "nancumsum", "nancumprod"]:
         assert callable(getattr(pyjax.numpy, name)), name
     assert not hasattr(pyjax.numpy, "alltrue") and not hasattr(pyjax.numpy, "sometrue")
+
+
+def test_jax_docstring_values():
+    """Values printed in JAX's own docstrings (recorded from real JAX)."""
+    x = jnp.array([[1, 3, 4, 2], [5, 2, 6, 3], [8, 1, 2, 9]])
+    assert repr(jnp.mean(x)) == "Array(3.8333335, dtype=float32)"  # sum * (1/12)
+    np.testing.assert_array_equal(jnp.mean(x, axis=1), np.float32([2.5, 4.0, 5.0]))
+    w = jnp.array([[1, 0, 1, 0], [0, 1, 0, 1], [1, 1, 0, 1]], dtype=bool)
+    np.testing.assert_array_equal(jnp.mean(x, axis=1, keepdims=True, where=w),
+                                  np.float32([[2.5], [2.5], [6.0]]))
+    assert repr(jnp.sum(x)) == "Array(46, dtype=int32)"
+    x = jnp.array([[1, 3, 4, 2], [5, 2, 6, 3], [8, 4, 2, 9]])
+    np.testing.assert_array_equal(jnp.var(x, axis=1), np.float32([1.25, 2.5, 8.1875]))
+    assert f"{float(jnp.var(x)):.2f}" == "5.74"
+    x = jnp.array([[1, 3, 4, 2], [4, 2, 5, 3], [5, 4, 2, 3]])
+    w = jnp.array([[1, 0, 1, 0], [0, 1, 0, 1], [1, 1, 1, 0]], dtype=bool)
+    np.testing.assert_array_equal(jnp.std(x, axis=0, keepdims=True, where=w),
+                                  np.float32([[2.0, 1.0, 1.0, 0.0]]))
+    nan = np.nan
+    x = jnp.array([[2, nan, 4, 3], [nan, -2, nan, 9], [4, -7, 6, nan]])
+    assert repr(jnp.nanmean(x)) == "Array(2.375, dtype=float32)"
+    x = jnp.array([[1, nan, 4, 3], [nan, 2, nan, 9], [4, 8, 6, nan]])
+    assert repr(jnp.nanvar(x)) == "Array(6.984375, dtype=float32)"
+    w = jnp.array([[1, 0, 1, 0], [0, 1, 1, 0], [1, 1, 0, 1]], dtype=bool)
+    np.testing.assert_array_equal(jnp.nanvar(x, axis=1, keepdims=True, where=w),
+                                  np.float32([[2.25], [0.0], [4.0]]))
+    x = jnp.array([[3, nan, 4, 5], [nan, 2, nan, 7], [2, 1, 6, nan]])
+    assert repr(jnp.nanstd(x)) == "Array(1.9843135, dtype=float32)"
+    x = jnp.array([[1, 3, 5, 2], [4, 6, 8, 1], [7, 9, 3, 4]])
+    assert repr(jnp.ptp(x)) == "Array(8, dtype=int32)"
+    x = jnp.array([[1., 2., nan], [4., nan, 6.]])
+    np.testing.assert_array_equal(jnp.nancumprod(x), np.float32([1, 2, 2, 8, 8, 48]))
+    x = jnp.array([[1, 2, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(jnp.cumulative_prod(x, axis=1, include_initial=True),
+                                  [[1, 1, 2, 6], [1, 4, 20, 120]])

@@ -125,8 +125,10 @@ def test_median_percentile_dtypes(dtype, shape, axis):
           np.asarray(np.median(w, axis=axis)).astype(out), rtol)
     check(lambda a: jnp.percentile(a, 30, axis=axis), [arr(x)],
           np.asarray(np.percentile(w, 30, axis=axis)).astype(out), rtol)
-    check(lambda a: jnp.nanmedian(a, axis=axis, keepdims=True), [arr(x)],
-          np.asarray(np.nanmedian(w, axis=axis, keepdims=True)).astype(out), rtol)
+    expected = np.asarray(np.nanmedian(w, axis=axis, keepdims=True)).astype(out)
+    if x.ndim == 0:  # JAX keeps the raveled axis of a 0-d input: shape (1,)
+        expected = expected.reshape(1)
+    check(lambda a: jnp.nanmedian(a, axis=axis, keepdims=True), [arr(x)], expected, rtol)
     q = np.array([10.0, 95.0], np.float32)
     check(lambda a, b: jnp.nanpercentile(a, b, axis=axis), [arr(x), arr(q)],
           np.asarray(np.nanpercentile(w, q, axis=axis)).astype(out), rtol)
@@ -304,7 +306,7 @@ def test_histogram_options():
           [counts.astype(np.float32), e.astype(np.float32)], 1e-6)
     # The last bin is closed; values outside the edges and NaNs are ignored.
     counts, _ = jnp.histogram(arr(x), bins=arr(np.array([0.0, 2.0, 3.0], np.float32)))
-    np.testing.assert_array_equal(counts, [2.0, 2.0])
+    np.testing.assert_array_equal(counts, [3.0, 2.0])
     # A constant input gets the range (v - 0.5, v + 0.5).
     edges = jnp.histogram_bin_edges(arr(np.full(3, 2.0, np.float32)), 2)
     np.testing.assert_allclose(edges, [1.5, 2.0, 2.5])
@@ -313,6 +315,8 @@ def test_histogram_options():
     with pytest.raises(ValueError, match="weights should have the same shape as a."):
         jnp.histogram(arr(x), weights=arr(w[:3]))
     with pytest.raises(NotImplementedError, match="string values for `bins` not implemented."):
+        jnp.histogram_bin_edges(arr(x), bins="auto")
+    with pytest.raises(TypeError, match="histogram requires ndarray or scalar arguments"):
         jnp.histogram(arr(x), bins="auto")
     with pytest.raises(ConcretizationTypeError, match="bins argument of histogram_bin_edges"):
         jit(lambda a, b: jnp.histogram(a, bins=b))(arr(x), 3)
@@ -448,3 +452,43 @@ def test_x64_statistics():
         assert jnp.digitize(x, arr(np.array([1, 2], np.int64))).dtype == np.int32
         assert jnp.average(x).dtype == np.float64
         assert jnp.histogram(x, 3)[0].dtype == np.float64
+
+
+def test_jax_docstring_values():
+    """Values printed in JAX's own docstrings (recorded from real JAX)."""
+    q = jnp.array([0.25, 0.5, 0.75])
+    np.testing.assert_array_equal(jnp.quantile(jnp.arange(10), q), np.float32([2.25, 4.5, 6.75]))
+    np.testing.assert_array_equal(jnp.quantile(jnp.arange(10), q, method="nearest"),
+                                  np.float32([2, 4, 7]))
+    x = jnp.array([0, 1, 2, 3, 4, 5, 6])
+    p = jnp.array([25, 50, 75])
+    np.testing.assert_array_equal(jnp.percentile(x, p), np.float32([1.5, 3, 4.5]))
+    np.testing.assert_array_equal(jnp.percentile(x, p, method="nearest"), np.float32([1, 3, 4]))
+    x = jnp.array([0, 1, 2, jnp.nan, 3, 4, 5, 6])
+    assert np.isnan(np.asarray(jnp.quantile(x, q))).all()
+    np.testing.assert_array_equal(jnp.nanpercentile(x, p), np.float32([1.5, 3, 4.5]))
+    x = jnp.array([[2, 4, 7, 1], [3, 5, 9, 2], [6, 1, 8, 3]])
+    assert repr(jnp.median(x)) == "Array(3.5, dtype=float32)"
+    nan = jnp.nan
+    x = jnp.array([[2, nan, 7, nan], [nan, 5, 9, 2], [6, 1, nan, 3]])
+    np.testing.assert_array_equal(jnp.nanmedian(x, axis=1), np.float32([4.5, 5, 3]))
+    x, w = jnp.array([1, 2, 3, 2, 4]), jnp.array([2, 1, 3, 2, 2])
+    assert repr(jnp.average(x)) == "Array(2.4, dtype=float32)"
+    assert repr(jnp.average(x, weights=w, returned=True)) == \
+        "(Array(2.5, dtype=float32), Array(10., dtype=float32))"
+    a = jnp.array([1, 2, 3, 10, 11, 15, 19, 25])
+    counts, edges = jnp.histogram(a, bins=8)
+    np.testing.assert_array_equal(counts, np.float32([3, 0, 0, 2, 1, 0, 1, 1]))
+    np.testing.assert_array_equal(edges, np.float32([1, 4, 7, 10, 13, 16, 19, 22, 25]))
+    counts, _ = jnp.histogram(a, bins=jnp.array([0, 10, 20, 30]))
+    np.testing.assert_array_equal(counts, np.float32([3, 4, 1]))
+    y = jnp.array([2, 5, 6, 8, 13, 16, 17, 18])
+    e = jnp.array([0, 10, 20, 30])
+    counts, _, _ = jnp.histogram2d(a, y, bins=[e, e])
+    assert repr(counts) == ("Array([[3, 0, 0],\n       [1, 3, 0],\n       [0, 1, 0]], "
+                            "dtype=int32)")
+    x = jnp.array([1, 1, 2, 3, 3, 3])
+    assert repr(jnp.bincount(x, jnp.array([1, 2, 3, 4, 5, 6]))) == \
+        "Array([ 0,  3,  3, 15], dtype=int32)"
+    np.testing.assert_array_equal(jnp.bincount(jnp.array([-1, -1, 1, 3, 10]), length=5),
+                                  [2, 1, 0, 1, 0])

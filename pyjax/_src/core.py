@@ -569,6 +569,17 @@ def eval_jaxpr(jaxpr, consts, *args):
     return [read(v) for v in jaxpr.outvars]
 
 
+# Set by the compiler when it is imported: jaxpr -> callable on a list of NumPy buffers
+# (constvars then invars). Primitives that carry jaxprs (control flow) run them through it,
+# so they never import the compiler themselves.
+jaxpr_executor = None
+
+
+def run_jaxpr_on_buffers(closed_jaxpr, *buffers):
+    """Run a ClosedJaxpr on NumPy buffers with the compiler's executable for it."""
+    return jaxpr_executor(closed_jaxpr.jaxpr)(list(closed_jaxpr.consts) + list(buffers))
+
+
 def jaxpr_as_fun(closed_jaxpr):
     def fun(*args):
         return eval_jaxpr(closed_jaxpr.jaxpr, closed_jaxpr.consts, *args)

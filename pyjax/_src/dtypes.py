@@ -36,7 +36,7 @@ __all__ = [
     "to_complex_dtype", "to_floating_dtype", "check_user_dtype_supported", "issubdtype",
     "isdtype", "finfo", "iinfo", "short_dtype_name", "scalar_to_array",
     "python_scalar_dtypes", "scalar_type_of", "itemsize_bits", "supports_inf",
-    "is_valid_dtype", "check_valid_dtype",
+    "is_valid_dtype", "check_valid_dtype", "make_key_dtype", "is_key_dtype", "dtype_name",
 ]
 
 
@@ -63,6 +63,32 @@ class ExtendedDType:
     """
     type = extended
     name = "extended"
+
+
+# PRNG key dtypes. A key array stores one key per element in a NumPy *structured* dtype with a
+# single field named after the PRNG implementation's tag, holding the key words (threefry:
+# ``np.dtype([('fry', '<u4', (2,))])``). So the buffer has exactly the key array's shape, and
+# every structural primitive (reshape, broadcast, concatenate, gather, select, ...) works on
+# keys unchanged. The display name is JAX's: ``key<fry>``.
+_key_dtypes = {}  # np.dtype -> tag
+
+
+def make_key_dtype(tag, key_shape):
+    """The (unique) structured dtype of keys of the PRNG implementation with ``tag``."""
+    dt = np.dtype([(tag, "<u4", tuple(key_shape))])
+    _key_dtypes.setdefault(dt, tag)
+    return dt
+
+
+def is_key_dtype(dt):
+    """True if ``dt`` is a PRNG key dtype (see make_key_dtype)."""
+    return getattr(dt, "kind", None) == "V" and dt in _key_dtypes
+
+
+def dtype_name(dt):
+    """``dt.name``, but ``key<fry>`` for PRNG key dtypes (as JAX displays them)."""
+    tag = _key_dtypes.get(dt) if getattr(dt, "kind", None) == "V" else None
+    return dt.name if tag is None else f"key<{tag}>"
 
 
 # ---------------------------------------------------------------------------
@@ -235,7 +261,7 @@ def _invalid_value(x, dt):
 
 
 def _is_jax_dtype(dt):
-    return isinstance(dt, ExtendedDType) or dt in _jax_dtype_set
+    return isinstance(dt, ExtendedDType) or dt in _jax_dtype_set or is_key_dtype(dt)
 
 
 def dtype(x, canonicalize=False):
@@ -474,8 +500,8 @@ def _spec_key(a, x64):
             raise TypeError(f"Cannot determine dtype of {a}")
     else:
         dt = dtype(a)
-    if not isinstance(dt, np.dtype):
-        return dt
+    if not isinstance(dt, np.dtype) or is_key_dtype(dt):
+        return dt  # extended dtypes: not strings, so _compute_result keeps them apart
     name = _canon_name[x64].get(dt)
     if name is None:  # float0 and other valid non-promotable dtypes
         return dt.name
@@ -504,7 +530,9 @@ def _compute_result(x64, strict, keys):
     if ext:  # extended dtypes only combine with themselves
         if all(k == ext[0] for k in keys):
             return ext[0], False
-        raise TypePromotionError(f"Input dtypes {tuple(str(k) for k in keys)} have no "
+        names = tuple(k if isinstance(k, str) else dtype_name(k) if is_key_dtype(k) else str(k)
+                      for k in keys)
+        raise TypePromotionError(f"Input dtypes {names} have no "
                                  "available implicit dtype promotion path.")
     weak = [k[0] == "~" for k in keys]
     names = [k.lstrip("~") for k in keys]
@@ -642,6 +670,8 @@ def check_user_dtype_supported(dtype, fun_name=None, stacklevel=3):
     if isinstance(dtype, ExtendedDType) or (isinstance(dtype, type)
                                              and issubclass(dtype, extended)):
         return dtype
+    if is_key_dtype(dtype):
+        return dtype
     x64 = config.jax_enable_x64
     if isinstance(dtype, type):
         d = _PY_TYPE_DEFAULTS[x64].get(dtype)
@@ -670,7 +700,7 @@ def check_user_dtype_supported(dtype, fun_name=None, stacklevel=3):
 
 def is_valid_dtype(dt):
     """True for dtypes pyjax arrays can have (numeric, bool, float0, extended)."""
-    return isinstance(dt, ExtendedDType) or dt in _jax_dtype_set
+    return isinstance(dt, ExtendedDType) or dt in _jax_dtype_set or is_key_dtype(dt)
 
 
 def check_valid_dtype(dt):
@@ -706,6 +736,11 @@ def _sctype(x):
 
 @functools.lru_cache(maxsize=1024)
 def _issubdtype_cached(a, b):
+    if is_key_dtype(a):  # key<...> is a subtype of prng_key, extended and itself only
+        return (isinstance(b, type) and issubclass(prng_key, b) and b is not np.generic) \
+            or (is_key_dtype(b) and a == b)
+    if is_key_dtype(b):
+        return False
     if isinstance(b, type) and issubclass(b, extended):
         if isinstance(a, ExtendedDType):
             return issubclass(a.type, b)
@@ -826,7 +861,9 @@ def short_dtype_name(dtype):
     if isinstance(dtype, ExtendedDType):
         return str(dtype)
     dt = np.dtype(dtype)
-    if dt == float0:
+    if is_key_dtype(dt):
+        out = dtype_name(dt)
+    elif dt == float0:
         out = "float0"
     else:
         out = (dt.name.replace("float", "f").replace("uint", "u")

@@ -10,6 +10,7 @@ import weakref
 
 import numpy as np
 
+from pyjax._src import core
 from pyjax._src.core import Literal
 
 
@@ -20,7 +21,8 @@ class Executable:
 
     def __init__(self, jaxpr):
         self.jaxpr = jaxpr
-        names, namespace = {}, {}
+        # __name__ attributes NumPy's floating-point warnings to pyjax, whose filter hides them.
+        names, namespace = {}, {"__name__": "pyjax._src.compiler.generated"}
         lines = []
 
         def name_of(v):
@@ -91,3 +93,6 @@ def compile_jaxpr(jaxpr):
     if exe is None:
         exe = _executables[jaxpr] = Executable(jaxpr)
     return exe
+
+
+core.jaxpr_executor = compile_jaxpr

@@ -56,10 +56,3 @@ character = _np.character
 flexible = _np.flexible
 object_ = _np.object_
 
-
-def result_type(*args):
-    return _dtypes.canonicalize_dtype(_dtypes.result_type(*args))
-
-
-def can_cast(from_, to, casting="safe"):
-    return _np.can_cast(from_, to, casting=casting)

@@ -1,4 +1,4 @@
-"""NumPy-style indexing: ``x[idx]``, ``x.at[idx]`` updates, ``take`` and ``take_along_axis``.
+"""NumPy-style indexing: ``x[idx]`` (``getitem``) and the ``x.at[idx]`` updates.
 
 Reads lower as JAX lowers them, trying in order:
   1. static basic indices (ints, slices, None, ...): slice, rev, squeeze, expand_dims;
@@ -8,8 +8,8 @@ Out-of-bounds integer reads clamp (after wrapping negative indices once); update
 scatter, which by default drops out-of-bounds updates. Eager basic indexing of a concrete
 array skips the primitives and slices the buffer directly (the same values, much faster).
 
-The other index helpers (where, nonzero, mgrid, ...) live in indexing_funcs.py and are
-exported from here.
+The other index functions (take, where, nonzero, mgrid, ...) live in indexing_funcs.py and
+are exported from here.
 """
 import operator
 import warnings
@@ -309,13 +309,15 @@ def _try_static_slice(arr, parsed, shape, mode, normalize):
 
 
 def _static_start(i, size, normalize, multiple):
-    """A static start index for dynamic_slice: normalised like JAX, never raising."""
+    """A static start index for dynamic_slice, normalised once (JAX's semantics).
+
+    A start still negative after normalisation clamps to 0, so pass 0: dynamic_slice would
+    otherwise wrap it a second time (or reject it when normalisation is off).
+    """
     i = int(i)
     if normalize and i < 0:
         i += size
-    i = min(max(i, _INT32_MIN), _INT32_MAX)
-    if i < 0:  # kept as an array so that dynamic_slice clamps rather than rejects it
-        return np.array(i, np.int32)
+    i = min(max(i, 0), _INT32_MAX)
     return np.int32(i) if multiple else i
 
 
@@ -476,8 +478,11 @@ def _index_to_gather(parsed, shape, normalize=True):
 
     # A scalar boolean adds an axis of size 1, indexed by arange(1) (True) or arange(0).
     shape = list(shape)
+    eager = core._state.trace is core.eval_trace
     scalar_bool_dims, entries, dim = [], [], 0
     for p in parsed:
+        if eager and type(p.index) is ArrayImpl:  # concrete indices: prepare them in NumPy
+            p = p._replace(index=p.index._value)
         if p.kind == _BOOL:
             shape.insert(dim, 1)
             scalar_bool_dims.append(dim)
@@ -567,8 +572,7 @@ def _index_to_gather(parsed, shape, normalize=True):
 
     # Static indices are assembled in NumPy when running eagerly; when tracing, with lax ops
     # (as JAX stages them) so that scalar indices show as literals, not captured constants.
-    static = (core._state.trace is core.eval_trace
-              and all(isinstance(g, np.ndarray) for g, _ in gather_indices))
+    static = eager and all(isinstance(g, np.ndarray) for g, _ in gather_indices)
     if not gather_indices:
         indices = np.zeros((0,), index_dtype)
     elif len(gather_indices) == 1:
@@ -843,147 +847,6 @@ class _IndexUpdateRef:
 def at_helper(x):
     """The object behind ``x.at``: ``at_helper(x)[idx].set(y)`` is ``x.at[idx].set(y)``."""
     return _IndexUpdateHelper(x)
-
-
-# ----------------------------------------------------------------------------------------------
-# take, take_along_axis
-
-
-def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
-         indices_are_sorted=False, fill_value=None):
-    """Elements of ``a`` at ``indices`` along ``axis`` (of the flattened array if None).
-
-    Unlike NumPy, out-of-bounds indices do not raise: the default ``mode='fill'`` returns
-    ``fill_value`` (NaN, the int minimum, the uint maximum or True by default) for them,
-    ``'clip'`` clamps and ``'wrap'`` wraps them. Negative indices count from the end.
-
-    Example:
-      >>> jnp.take(jnp.arange(5.), jnp.array([1, -1, 7]))
-      Array([ 1.,  4., nan], dtype=float32)
-    """
-    if out is not None:
-        raise NotImplementedError("The 'out' argument to jnp.take is not supported.")
-    util.check_arraylike("take", a, indices)
-    a, indices = util.to_array(a), util.to_array(indices)
-    if axis is None:
-        a = lax.reshape(a, (a.size,))
-        axis_idx = 0
-    else:
-        axis_idx = util.canonicalize_axis(operator.index(axis), a.ndim)
-    axis_size = a.shape[axis_idx]
-    if mode is None or mode == "fill":
-        gather_mode = GatherScatterMode.FILL_OR_DROP
-        if indices.dtype.kind == "i":  # gather reads negative indices as out of bounds
-            indices = lax.select(lax.lt(indices, np.zeros((), indices.dtype)),
-                                 lax.add(indices, np.array(axis_size).astype(indices.dtype)),
-                                 indices)
-    elif mode == "raise":
-        raise NotImplementedError("The 'raise' mode to jnp.take is not supported.")
-    elif mode == "wrap":
-        gather_mode = _PROMISE
-        if axis_size:
-            indices = ufuncs.remainder(indices,
-                                       np.array(axis_size).astype(indices.dtype))
-    elif mode == "clip":
-        gather_mode = _CLIP
-    else:
-        raise ValueError(f"Invalid mode '{mode}' for np.take")
-    slice_sizes = list(a.shape)
-    if axis_size == 0:
-        if indices.size != 0:
-            raise IndexError("Cannot do a non-empty jnp.take() from an empty axis.")
-        return a
-    if indices.size == 0:
-        out_shape = slice_sizes[:axis_idx] + list(indices.shape) + slice_sizes[axis_idx + 1:]
-        return lax.full_like(a, 0, shape=out_shape)
-    index_dims = indices.ndim
-    slice_sizes[axis_idx] = 1
-    dnums = GatherDimensionNumbers(
-        offset_dims=tuple(list(range(axis_idx))
-                          + list(range(axis_idx + index_dims, a.ndim + index_dims - 1))),
-        collapsed_slice_dims=(axis_idx,), start_index_map=(axis_idx,))
-    return gather(a, lax.expand_dims(indices, (index_dims,)), dnums, tuple(slice_sizes),
-                  mode=gather_mode, unique_indices=unique_indices,
-                  indices_are_sorted=indices_are_sorted, fill_value=fill_value)
-
-
-def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
-    """``arr`` indexed by ``indices`` along ``axis``, matching the other axes (broadcast).
-
-    The default ``mode='fill'`` returns ``fill_value`` for out-of-bounds indices; negative
-    indices count from the end. ``axis=None`` indexes the flattened array (1-D indices).
-
-    Example:
-      >>> x = jnp.array([[5, 3, 4], [2, 7, 6]])
-      >>> jnp.take_along_axis(x, jnp.array([[1], [0]]), axis=1)
-      Array([[3],
-             [2]], dtype=int32)
-    """
-    util.check_arraylike("take_along_axis", arr, indices)
-    a, indices = util.to_array(arr), util.to_array(indices)
-    if indices.dtype.kind not in "iu":
-        raise TypeError(f"take_along_axis indices must be of integer type, got {indices.dtype}")
-    idx_shape = indices.shape
-    if axis is None:
-        if indices.ndim != 1:
-            raise ValueError(f"take_along_axis indices must be 1D if axis=None, got shape "
-                             f"{idx_shape}")
-        a = lax.reshape(a, (a.size,))
-        axis = 0
-    rank = a.ndim
-    if rank != indices.ndim:
-        raise ValueError("indices and arr must have the same number of dimensions; "
-                         f"{indices.ndim} vs. {a.ndim}")
-    axis_int = util.canonicalize_axis(operator.index(axis), rank)
-    index_dtype = _index_dtype(a.shape)
-    indices = lax.convert_element_type(indices, index_dtype)
-    axis_size = a.shape[axis_int]
-    arr_shape = tuple(1 if i == axis_int else d for i, d in enumerate(a.shape))
-    out_shape = _broadcast_shapes([idx_shape, arr_shape])
-    if axis_size == 0:
-        return lax.full(out_shape, 0, a.dtype)
-    if mode == "one_hot":
-        raise NotImplementedError("mode='one_hot' is not supported by take_along_axis.")
-    index_dims = [i for i, d in enumerate(idx_shape) if i == axis_int or d != 1]
-    gather_index_shape = tuple(out_shape[i] for i in index_dims) + (1,)
-    offset_dims, start_index_map, collapsed, slice_sizes = [], [], [], []
-    operand_batching_dims, start_indices_batching_dims, dims_to_squeeze = [], [], []
-    gather_indices = None
-    new_i = j = 0  # axis of the squeezed operand, axis of the gather indices
-    for i in range(rank):
-        if i == axis_int:
-            if mode != "promise_in_bounds":
-                indices = lax.select(lax.lt(indices, np.zeros((), index_dtype)),
-                                     lax.add(indices, np.array(axis_size, index_dtype)),
-                                     indices)
-            gather_indices = lax.reshape(indices, gather_index_shape)
-            slice_sizes.append(1)
-            start_index_map.append(new_i)
-            collapsed.append(new_i)
-            new_i += 1
-            j += 1
-        elif idx_shape[i] == 1:  # take the whole axis of arr: no index needed
-            offset_dims.append(i)
-            slice_sizes.append(arr_shape[i])
-            new_i += 1
-        elif arr_shape[i] == 1:  # arr broadcasts along this axis: squeeze it out
-            dims_to_squeeze.append(i)
-            j += 1
-        else:  # matching axes: batch them
-            slice_sizes.append(0 if arr_shape[i] == 0 else 1)
-            operand_batching_dims.append(new_i)
-            start_indices_batching_dims.append(j)
-            new_i += 1
-            j += 1
-    if dims_to_squeeze:
-        a = lax.squeeze(a, dims_to_squeeze)
-    dnums = GatherDimensionNumbers(
-        offset_dims=tuple(offset_dims), collapsed_slice_dims=tuple(collapsed),
-        start_index_map=tuple(start_index_map),
-        operand_batching_dims=tuple(operand_batching_dims),
-        start_indices_batching_dims=tuple(start_indices_batching_dims))
-    return gather(a, gather_indices, dnums, tuple(slice_sizes),
-                  mode="fill" if mode is None else mode, fill_value=fill_value)
 
 
 # The rest of the family: exported from here (the namespace gathers this module).

@@ -1,7 +1,7 @@
-"""Index helpers of jax.numpy: where, nonzero & co., choose, put, index grids and tricks.
+"""Index helpers of jax.numpy: take, where, nonzero & co., choose, put, grids and tricks.
 
-Exported through indexing.py (``__all__`` below). Indexing itself (``x[idx]``, ``x.at``,
-take) is in indexing.py; these functions use it through the array methods.
+Exported through indexing.py (``__all__`` below). Indexing itself (``x[idx]``, ``x.at``) is
+in indexing.py; these functions use it through the array methods.
 """
 import math
 import operator
@@ -11,21 +11,24 @@ import numpy as np
 from pyjax._src import core
 from pyjax._src import dtypes
 from pyjax._src import lax
+from pyjax._src.api import jit
 from pyjax._src.array import ArrayImpl
 from pyjax._src.config import config
 from pyjax._src.numpy import creation
 from pyjax._src.numpy import ufuncs
 from pyjax._src.numpy import util
 from pyjax._src.primitives import scatter as lax_scatter
-from pyjax._src.primitives.indexing import GatherScatterMode
+from pyjax._src.primitives.indexing import GatherDimensionNumbers, GatherScatterMode, gather
 
-__all__ = ["where", "nonzero", "flatnonzero", "argwhere", "compress", "extract", "choose",
-           "put", "fill_diagonal", "diag_indices", "diag_indices_from", "tril_indices",
-           "triu_indices", "tril_indices_from", "triu_indices_from", "mask_indices", "indices",
-           "ix_", "unravel_index", "ravel_multi_index", "mgrid", "ogrid", "r_", "c_",
-           "index_exp", "s_"]
+__all__ = ["take", "take_along_axis", "where", "nonzero", "flatnonzero", "argwhere",
+           "compress", "extract", "choose", "put", "fill_diagonal", "diag_indices",
+           "diag_indices_from", "tril_indices", "triu_indices", "tril_indices_from",
+           "triu_indices_from", "mask_indices", "indices", "ix_", "unravel_index",
+           "ravel_multi_index", "mgrid", "ogrid", "r_", "c_", "index_exp", "s_"]
 
 _INT32 = np.dtype(np.int32)
+_PROMISE = GatherScatterMode.PROMISE_IN_BOUNDS
+_CLIP = GatherScatterMode.CLIP
 
 index_exp = np.index_exp
 s_ = np.s_
@@ -33,6 +36,24 @@ s_ = np.s_
 
 # ----------------------------------------------------------------------------------------------
 # Small lax-level helpers (the manipulation family may not be loaded yet)
+
+
+def _int():
+    """The default integer dtype (int32, or int64 with x64), as JAX's index results use."""
+    return dtypes.default_int_dtype()
+
+
+def _index_dtype(shape):
+    if config.jax_enable_x64 and any(d > np.iinfo(np.int32).max for d in shape):
+        return np.dtype(np.int64)
+    return _INT32
+
+
+def _broadcast_shapes(shapes):
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"Incompatible shapes for broadcasting: shapes={list(shapes)}") from None
 
 
 def _ravel(x):
@@ -43,10 +64,7 @@ def _ravel(x):
 def _broadcast_arrays(*args):
     """``args`` (arrays) broadcast to their common shape."""
     shapes = [np.shape(a) for a in args]
-    try:
-        shape = np.broadcast_shapes(*shapes)
-    except ValueError:
-        raise ValueError(f"Incompatible shapes for broadcasting: shapes={shapes}") from None
+    shape = _broadcast_shapes(shapes)
     out = []
     for a, s in zip(args, shapes):
         if s != shape:
@@ -85,10 +103,150 @@ def _tile_to_size(arr, size):
 
 
 # ----------------------------------------------------------------------------------------------
+# take, take_along_axis
+
+
+def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
+         indices_are_sorted=False, fill_value=None):
+    """Elements of ``a`` at ``indices`` along ``axis`` (of the flattened array if None).
+
+    Unlike NumPy, out-of-bounds indices do not raise: the default ``mode='fill'`` returns
+    ``fill_value`` (NaN, the int minimum, the uint maximum or True by default) for them,
+    ``'clip'`` clamps and ``'wrap'`` wraps them. Negative indices count from the end.
+
+    Example:
+      >>> jnp.take(jnp.arange(5.), jnp.array([1, -1, 7]))
+      Array([ 1.,  4., nan], dtype=float32)
+    """
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.take is not supported.")
+    util.check_arraylike("take", a, indices)
+    a, indices = util.to_array(a), util.to_array(indices)
+    if axis is None:
+        a = lax.reshape(a, (a.size,))
+        axis_idx = 0
+    else:
+        axis_idx = util.canonicalize_axis(operator.index(axis), a.ndim)
+    axis_size = a.shape[axis_idx]
+    if mode is None or mode == "fill":
+        gather_mode = GatherScatterMode.FILL_OR_DROP
+        if indices.dtype.kind == "i":  # gather reads negative indices as out of bounds
+            indices = lax.select(lax.lt(indices, np.zeros((), indices.dtype)),
+                                 lax.add(indices, np.array(axis_size).astype(indices.dtype)),
+                                 indices)
+    elif mode == "raise":
+        raise NotImplementedError("The 'raise' mode to jnp.take is not supported.")
+    elif mode == "wrap":
+        gather_mode = _PROMISE
+        if axis_size:
+            indices = ufuncs.remainder(indices,
+                                       np.array(axis_size).astype(indices.dtype))
+    elif mode == "clip":
+        gather_mode = _CLIP
+    else:
+        raise ValueError(f"Invalid mode '{mode}' for np.take")
+    slice_sizes = list(a.shape)
+    if axis_size == 0:
+        if indices.size != 0:
+            raise IndexError("Cannot do a non-empty jnp.take() from an empty axis.")
+        return a
+    if indices.size == 0:
+        out_shape = slice_sizes[:axis_idx] + list(indices.shape) + slice_sizes[axis_idx + 1:]
+        return lax.full_like(a, 0, shape=out_shape)
+    index_dims = indices.ndim
+    slice_sizes[axis_idx] = 1
+    dnums = GatherDimensionNumbers(
+        offset_dims=tuple(list(range(axis_idx))
+                          + list(range(axis_idx + index_dims, a.ndim + index_dims - 1))),
+        collapsed_slice_dims=(axis_idx,), start_index_map=(axis_idx,))
+    return gather(a, lax.expand_dims(indices, (index_dims,)), dnums, tuple(slice_sizes),
+                  mode=gather_mode, unique_indices=unique_indices,
+                  indices_are_sorted=indices_are_sorted, fill_value=fill_value)
+
+
+def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
+    """``arr`` indexed by ``indices`` along ``axis``, matching the other axes (broadcast).
+
+    The default ``mode='fill'`` returns ``fill_value`` for out-of-bounds indices; negative
+    indices count from the end. ``axis=None`` indexes the flattened array (1-D indices).
+
+    Example:
+      >>> x = jnp.array([[5, 3, 4], [2, 7, 6]])
+      >>> jnp.take_along_axis(x, jnp.array([[1], [0]]), axis=1)
+      Array([[3],
+             [2]], dtype=int32)
+    """
+    util.check_arraylike("take_along_axis", arr, indices)
+    a, indices = util.to_array(arr), util.to_array(indices)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"take_along_axis indices must be of integer type, got {indices.dtype}")
+    idx_shape = indices.shape
+    if axis is None:
+        if indices.ndim != 1:
+            raise ValueError(f"take_along_axis indices must be 1D if axis=None, got shape "
+                             f"{idx_shape}")
+        a = lax.reshape(a, (a.size,))
+        axis = 0
+    rank = a.ndim
+    if rank != indices.ndim:
+        raise ValueError("indices and arr must have the same number of dimensions; "
+                         f"{indices.ndim} vs. {a.ndim}")
+    axis_int = util.canonicalize_axis(operator.index(axis), rank)
+    index_dtype = _index_dtype(a.shape)
+    indices = lax.convert_element_type(indices, index_dtype)
+    axis_size = a.shape[axis_int]
+    arr_shape = tuple(1 if i == axis_int else d for i, d in enumerate(a.shape))
+    out_shape = _broadcast_shapes([idx_shape, arr_shape])
+    if axis_size == 0:
+        return lax.full(out_shape, 0, a.dtype)
+    if mode == "one_hot":
+        raise NotImplementedError("mode='one_hot' is not supported by take_along_axis.")
+    index_dims = [i for i, d in enumerate(idx_shape) if i == axis_int or d != 1]
+    gather_index_shape = tuple(out_shape[i] for i in index_dims) + (1,)
+    offset_dims, start_index_map, collapsed, slice_sizes = [], [], [], []
+    operand_batching_dims, start_indices_batching_dims, dims_to_squeeze = [], [], []
+    gather_indices = None
+    new_i = j = 0  # axis of the squeezed operand, axis of the gather indices
+    for i in range(rank):
+        if i == axis_int:
+            if mode != "promise_in_bounds":
+                indices = lax.select(lax.lt(indices, np.zeros((), index_dtype)),
+                                     lax.add(indices, np.array(axis_size, index_dtype)),
+                                     indices)
+            gather_indices = lax.reshape(indices, gather_index_shape)
+            slice_sizes.append(1)
+            start_index_map.append(new_i)
+            collapsed.append(new_i)
+            new_i += 1
+            j += 1
+        elif idx_shape[i] == 1:  # take the whole axis of arr: no index needed
+            offset_dims.append(i)
+            slice_sizes.append(arr_shape[i])
+            new_i += 1
+        elif arr_shape[i] == 1:  # arr broadcasts along this axis: squeeze it out
+            dims_to_squeeze.append(i)
+            j += 1
+        else:  # matching axes: batch them
+            slice_sizes.append(0 if arr_shape[i] == 0 else 1)
+            operand_batching_dims.append(new_i)
+            start_indices_batching_dims.append(j)
+            new_i += 1
+            j += 1
+    if dims_to_squeeze:
+        a = lax.squeeze(a, dims_to_squeeze)
+    dnums = GatherDimensionNumbers(
+        offset_dims=tuple(offset_dims), collapsed_slice_dims=tuple(collapsed),
+        start_index_map=tuple(start_index_map),
+        operand_batching_dims=tuple(operand_batching_dims),
+        start_indices_batching_dims=tuple(start_indices_batching_dims))
+    return gather(a, gather_indices, dnums, tuple(slice_sizes),
+                  mode="fill" if mode is None else mode, fill_value=fill_value)
+
+
+# ----------------------------------------------------------------------------------------------
 # where, nonzero and friends
 
 
-@util.jit_inline
 def _where(condition, x, y):
     condition = util.to_array(condition)
     if condition.dtype != np.bool_:
@@ -101,6 +259,10 @@ def _where(condition, x, y):
     if 0 in np.shape(x):
         return x
     return lax.select(condition, x, y)
+
+
+# JAX jits _where (it shows as ``jit[name=_where ...]`` in jaxprs, and eager calls run compiled).
+_where = jit(_where)
 
 
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
@@ -145,32 +307,32 @@ def nonzero(a, *, size=None, fill_value=None):
         raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
                          "jnp.atleast_1d(scalar).nonzero() instead.")
     mask = arr if arr.dtype == np.bool_ else lax.ne(arr, np.zeros((), arr.dtype))
-    flat = lax.convert_element_type(_ravel(mask), _INT32)
-    count = lax.reduce_sum(flat, (0,)) if arr.size else None
+    flat = lax.convert_element_type(_ravel(mask), _int())
+    count = lax.reduce_sum(flat, (0,)) if size is None or fill_value is not None else None
     size = core.concrete_or_error(
         operator.index, count if size is None else size,
         "The size argument of jnp.nonzero must be statically specified to use jnp.nonzero "
-        "within JAX transformations.") if (size is not None or count is not None) else 0
+        "within JAX transformations.")
     if arr.size == 0 or size == 0:
-        return tuple(lax.full((size,), 0, _INT32) for _ in arr.shape)
+        return tuple(lax.full((size,), 0, _int()) for _ in arr.shape)
     # The k-th nonzero position is the number of prefixes holding fewer than k+1 nonzeros:
     # cumsum of a bincount of the running counts.
     running = lax.cumsum(flat, 0)
     dnums = lax_scatter.ScatterDimensionNumbers(
         update_window_dims=(), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,))
     counts = lax_scatter.scatter_add(
-        lax.full((size,), 0, _INT32), lax.reshape(running, (running.shape[0], 1)),
-        lax.full(running.shape, 1, _INT32), dnums, mode=GatherScatterMode.FILL_OR_DROP)
+        lax.full((size,), 0, _int()), lax.reshape(running, (running.shape[0], 1)),
+        lax.full(running.shape, 1, _int()), dnums, mode=GatherScatterMode.FILL_OR_DROP)
     flat_indices = lax.cumsum(counts, 0)
     strides = np.cumprod(arr.shape[::-1])[::-1] // arr.shape
-    out = tuple(lax.rem(lax.div(flat_indices, np.array(stride, _INT32)), np.array(dim, _INT32))
+    out = tuple(lax.rem(lax.div(flat_indices, np.array(stride, _int())), np.array(dim, _int()))
                 for stride, dim in zip(strides, arr.shape))
     if fill_value is not None:
         fill = fill_value if isinstance(fill_value, tuple) else arr.ndim * (fill_value,)
         if len(fill) != arr.ndim or any(np.shape(v) != () for v in fill):
             raise ValueError(f"fill_value must be a scalar or a tuple of length {arr.ndim}; "
                              f"got {fill_value}")
-        fill_mask = lax.ge(lax.iota(_INT32, size), count)
+        fill_mask = lax.ge(lax.iota(_int(), size), count)
         out = tuple(where(fill_mask, v, entry) for v, entry in zip(fill, out))
     return out
 
@@ -227,8 +389,8 @@ def compress(condition, a, axis=None, *, size=None, fill_value=0, out=None):
         if positions is None:
             result = arr[:0]
         else:
-            count = lax.reduce_sum(lax.convert_element_type(condition_arr, _INT32), (0,))
-            valid = lax.lt(lax.iota(_INT32, size), count)
+            count = lax.reduce_sum(lax.convert_element_type(condition_arr, _int()), (0,))
+            valid = lax.lt(lax.iota(_int(), size), count)
             taken = arr[positions]
             valid = lax.broadcast_in_dim(valid, taken.shape, (0,))
             result = lax.select(valid, taken, lax.broadcast_in_dim(fill, taken.shape, ()))
@@ -331,7 +493,7 @@ def diag_indices(n, ndim=2):
         raise ValueError(f"n argument to diag_indices must be nonnegative, got {n}")
     if ndim < 0:
         raise ValueError(f"ndim argument to diag_indices must be nonnegative, got {ndim}")
-    return (lax.iota(_INT32, n),) * ndim
+    return (lax.iota(_int(), n),) * ndim
 
 
 def diag_indices_from(arr):
@@ -350,7 +512,7 @@ def _tri_indices(np_fun, name, n, k, m):
     k = _concrete_int(k, f"k argument of jnp.{name}")
     m = n if m is None else _concrete_int(m, f"m argument of jnp.{name}")
     # All static: the indices are constants.
-    return tuple(ArrayImpl(i.astype(_INT32)) for i in np_fun(n, k, m))
+    return tuple(ArrayImpl(i.astype(_int())) for i in np_fun(n, k, m))
 
 
 def tril_indices(n, k=0, m=None):

@@ -133,6 +133,36 @@ def _sum(x, axes, dtype=None):
 _NO_NEWSHAPE = object()
 
 
+class _Shape(tuple):
+    """A shape sequence that np.ndim sees as 1-D without converting its elements (so that a
+    traced size gets JAX's 'Shapes must be 1D sequences' error, not an __array__ error)."""
+    ndim = 1
+
+
+def _concrete_shape(shape):
+    """A user's shape sequence as a tuple of ints, with JAX's TypeErrors: the 'If using `jit`'
+    hint only for traced sizes, and the sequence printed as given (a list, or a tuple)."""
+    tracers = [d for d in shape if isinstance(d, core.Tracer) and d.to_concrete_value() is None]
+    bad = tracers or [d for d in shape if not core._is_int_like(
+        d.to_concrete_value() if isinstance(d, core.Tracer) else d)]
+    if bad:
+        # A 1-tuple is how Array.reshape(n) passes a single size, which JAX shows as a list.
+        shown = (str(tuple(shape)) if isinstance(shape, tuple) and len(shape) > 1
+                 else "[" + ", ".join(map(str, shape)) + "]")
+        msg = f"Shapes must be 1D sequences of concrete values of integer type, got {shown}."
+        if tracers:
+            msg += ("\nIf using `jit`, try using `static_argnums` or applying `jit` to smaller "
+                    f"subfunctions.{tracers[0]._origin_msg()}")
+        raise TypeError(msg)
+    return core.concrete_shape(_Shape(shape))
+
+
+def _pyslice(x, start, stop, axis):
+    """``x[..., start:stop]`` along ``axis`` with Python's clamping of out-of-range bounds."""
+    start, stop, _ = slice(start, stop).indices(np.shape(x)[axis])
+    return S.slice_in_dim(x, start, max(start, stop), axis=axis)
+
+
 def _compute_newshape(arr, newshape):
     """The target shape with a ``-1`` resolved, and JAX's size errors."""
     orig = newshape
@@ -143,7 +173,8 @@ def _compute_newshape(arr, newshape):
             iter(newshape)
         except TypeError:
             newshape = [newshape]
-        newshape = core.concrete_shape(newshape)
+        newshape = _concrete_shape(newshape if isinstance(newshape, (list, tuple))
+                                   else list(newshape))
     size = math.prod(arr.shape)
     neg1s = [i for i, d in enumerate(newshape) if d == -1]
     if len(neg1s) > 1:
@@ -674,10 +705,10 @@ def isscalar(element):
 
 
 # The rest of the family, defined in its own modules (which import the helpers above).
-from pyjax._src.numpy.rearrange import (  # noqa: E402
+from pyjax._src.numpy.rearrange import (  # noqa: E402,F401
     tile, repeat, resize, flip, fliplr, flipud, roll, rot90, diff, ediff1d, delete, insert,
     trim_zeros)
-from pyjax._src.numpy.matrices import (  # noqa: E402
+from pyjax._src.numpy.matrices import (  # noqa: E402,F401
     tri, tril, triu, diagonal, diag, diagflat, trace, fromfunction, pad)
 
 EXPORTS = ["row_stack", "tile", "repeat", "resize", "flip", "fliplr", "flipud", "roll", "rot90",

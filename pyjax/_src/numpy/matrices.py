@@ -14,8 +14,8 @@ from pyjax._src.numpy import ufuncs
 from pyjax._src.numpy import util
 from pyjax._src.numpy.creation import broadcast_to
 from pyjax._src.numpy.manipulation import (
-    _BOOL, _INT32, _canon, _concrete, _const, _ensure, _sum, _where, moveaxis, ravel, reshape,
-    squeeze, stack)
+    _BOOL, _INT32, _canon, _concrete, _concrete_shape, _const, _ensure, _sum, _where, moveaxis,
+    ravel, squeeze)
 from pyjax._src.numpy.rearrange import flip, repeat
 from pyjax._src.primitives import elementwise as ew
 from pyjax._src.primitives import indexing as gather_lib
@@ -34,6 +34,7 @@ def _tri(dtype, shape, k):
         offset = _const(max(info.min, min(int(k), info.max)), _INT32)
     else:
         offset = lax._convert(util.to_array(k), _INT32, False)
+    shape = _concrete_shape(shape)
     rows = S.broadcasted_iota(_INT32, shape, 0)
     cols = S.broadcasted_iota(_INT32, shape, 1)
     mask = lax.ge(lax.add(rows, offset), cols)
@@ -175,17 +176,11 @@ def fromfunction(function, shape, *, dtype=float, **kwargs):
     """``function`` evaluated over the grid of indices of ``shape`` (mapped with ``vmap``, so
     ``function`` sees scalar indices)."""
     shape = core.concrete_shape(shape)
-    from pyjax._src import api
-    vmap = getattr(api, "vmap", None)
-    if vmap is not None:
-        for i in range(len(shape)):
-            in_axes = [0 if i == j else None for j in range(len(shape))]
-            function = vmap(function, in_axes=tuple(in_axes[::-1]))
-        return function(*(creation.arange(s, dtype=dtype) for s in shape), **kwargs)
-    # Without vmap, broadcast index grids: the same result for elementwise functions.
-    grids = [S.broadcast_in_dim(creation.arange(s, dtype=dtype), shape, (i,))
-             for i, s in enumerate(shape)]
-    return function(*grids, **kwargs)
+    from pyjax._src.vmap_api import vmap
+    for i in range(len(shape)):
+        in_axes = [0 if i == j else None for j in range(len(shape))]
+        function = vmap(function, in_axes=tuple(in_axes[::-1]))
+    return function(*(creation.arange(s, dtype=dtype) for s in shape), **kwargs)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -233,7 +228,8 @@ def _scalar_at(x, i, j):
 
 def _pad_constant(array, pad_width, constant_values):
     nd = array.ndim
-    cv = lax._convert(constant_values, array.dtype, array.weak_type)
+    # Concrete padding values convert without staging anything (JAX folds such constants).
+    cv = S.convert(constant_values, array.dtype, array.weak_type)
     widths = [(lo, hi, 0) for lo, hi in pad_width]
     if cv.ndim == 0:
         return S.pad(array, cv, widths)
@@ -402,23 +398,14 @@ def _pad_empty(array, pad_width):
 
 
 def _apply_along_axis(func1d, axis, arr, *args):
-    """``func1d`` applied to every 1-D slice of ``arr`` along ``axis`` (vmap if available)."""
-    from pyjax._src import api
-    vmap = getattr(api, "vmap", None)
-    if vmap is not None:
-        func = lambda x: func1d(x, *args)  # noqa: E731
-        for i in range(1, arr.ndim - axis):
-            func = vmap(func, in_axes=i, out_axes=-1)
-        for _ in range(axis):
-            func = vmap(func, in_axes=0, out_axes=0)
-        return func(arr)
-    moved = moveaxis(arr, axis, -1)
-    lead = moved.shape[:-1]
-    rows = reshape(moved, (-1, moved.shape[-1]))
-    outs = [func1d(S.index_in_dim(rows, r, 0, keepdims=False), *args)
-            for r in range(rows.shape[0])]
-    out = stack(outs) if outs else rows
-    return moveaxis(reshape(out, lead + tuple(np.shape(outs[0]) if outs else (0,))), -1, axis)
+    """``func1d`` applied to every 1-D slice of ``arr`` along ``axis`` (with vmap, as JAX)."""
+    from pyjax._src.vmap_api import vmap
+    func = lambda x: func1d(x, *args)  # noqa: E731
+    for i in range(1, arr.ndim - axis):
+        func = vmap(func, in_axes=i, out_axes=-1)
+    for _ in range(axis):
+        func = vmap(func, in_axes=0, out_axes=0)
+    return func(arr)
 
 
 _PAD_KWARGS = {"empty": [], "edge": [], "wrap": [], "constant": ["constant_values"],
@@ -466,10 +453,10 @@ def pad(array, pad_width, mode="constant", **kwargs):
     pad_width = tuple((int(lo), int(hi)) for lo, hi in pad_width)
     if any(lo < 0 or hi < 0 for lo, hi in pad_width):
         raise ValueError("index can't contain negative values")
+    if not any(lo or hi for lo, hi in pad_width) and type(array) is ArrayImpl:
+        return array
     if mode == "constant":
         constant_values = kwargs.get("constant_values", 0)
-        if not any(lo or hi for lo, hi in pad_width) and type(array) is ArrayImpl:
-            return array
         return _pad_constant(array, pad_width, creation.asarray(constant_values))
     end_values = None
     if mode == "linear_ramp":

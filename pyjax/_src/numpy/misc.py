@@ -21,8 +21,7 @@ from pyjax._src.numpy import creation
 from pyjax._src.numpy import ufuncs
 from pyjax._src.numpy import util
 from pyjax._src.numpy.sorting import (
-    _astype, _broadcast_arrays, _broadcast_to, _concatenate, _cumsum, _dtype, _index,
-    _int_dtype, _iota, _moveaxis, _ndim, _ravel, _scalar, _shape, _slice, _sum, _swapaxes,
+    _astype, _broadcast_arrays, _concatenate, _cumsum, _dtype, _iota, _moveaxis, _ndim, _ravel, _scalar, _shape, _slice, _sum, _swapaxes,
     _where)
 
 
@@ -666,6 +665,10 @@ def unpackbits(a, axis=None, count=None, bitorder="big"):
 
 @util.jit_inline
 def _i0(x):
+    dtype = _dtype(x)
+    if dtype == np.float16 or dtype == dtypes.bfloat16:
+        # Half precision is computed in float32 (as XLA's CPU kernels do).
+        return _astype(_i0(_astype(x, np.float32)), dtype)
     x = lax.abs(x)
     return lax.mul(lax.exp(x), lax.bessel_i0e(x))
 

@@ -3,7 +3,6 @@ polyint, poly, convolve, correlate and interp.
 
 (polyfit needs a least-squares solver and roots an eigenvalue solver; neither is here yet.)
 """
-import math
 import operator
 
 import numpy as np
@@ -14,7 +13,7 @@ from pyjax._src import lax
 from pyjax._src.numpy import ufuncs
 from pyjax._src.numpy import util
 from pyjax._src.numpy.sorting import (
-    _astype, _broadcast_to, _concatenate, _dtype, _flip, _int_dtype, _iota, _ndim, _scalar,
+    _broadcast_to, _concatenate, _dtype, _flip, _int_dtype, _iota, _ndim, _scalar,
     _shape, _slice, _take, _where, searchsorted)
 from pyjax._src.primitives import linear as _linear
 from pyjax._src.primitives import sorting as _lax_sorting

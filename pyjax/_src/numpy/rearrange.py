@@ -18,9 +18,9 @@ from pyjax._src.numpy import ufuncs
 from pyjax._src.numpy import util
 from pyjax._src.numpy.creation import broadcast_to
 from pyjax._src.numpy.manipulation import (
-    _BOOL, _INT32, _canon, _concrete, _const, _ensure, _index_tuple, _sum, _take, _take_static,
-    _warn_arraylike, astype, broadcast_arrays, broadcast_shapes, concatenate, moveaxis, ravel,
-    reshape, transpose)
+    _BOOL, _INT32, _canon, _concrete, _concrete_shape, _const, _ensure, _index_tuple, _pyslice,
+    _sum, _take, _take_static, _warn_arraylike, astype, broadcast_arrays, broadcast_shapes,
+    concatenate, moveaxis, ravel, reshape, transpose)
 from pyjax._src.primitives import scatter as scatter_lib
 from pyjax._src.primitives import sorting
 from pyjax._src.primitives import structural as S
@@ -38,8 +38,9 @@ def tile(A, reps):
         reps_tup = (reps,)
     else:
         reps_tup = tuple(reps)
-    # Traced repetitions reach reshape, which reports them as JAX does.
-    reps_tup = tuple(r if isinstance(r, core.Tracer) else operator.index(r) for r in reps_tup)
+    reps_tup = tuple(operator.index(r) for r in _concrete_shape(reps_tup))
+    if type(A) is ArrayImpl and len(reps_tup) <= A.ndim and all(r == 1 for r in reps_tup):
+        return A
     a_shape = (1,) * (len(reps_tup) - np.ndim(A)) + np.shape(A)
     reps_tup = (1,) * (len(a_shape) - len(reps_tup)) + reps_tup
     result = broadcast_to(reshape(A, [j for i in a_shape for j in [1, i]]),
@@ -265,6 +266,7 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
         raise ValueError(f"diff requires input that is at least one dimensional; got {a}")
     nd = arr.ndim
     axis = _canon(axis, nd)
+
     def edge(extra):
         extra = _ensure("diff", extra)
         if extra.ndim:
@@ -282,7 +284,7 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
         arr = concatenate(combined, axis)
     op = lax.ne if arr.dtype == _BOOL else lax.sub
     for _ in range(n):
-        arr = op(S.slice_in_dim(arr, 1, None, axis=axis), S.slice_in_dim(arr, 0, -1, axis=axis))
+        arr = op(_pyslice(arr, 1, None, axis), _pyslice(arr, None, -1, axis))
     return arr
 
 
@@ -290,7 +292,7 @@ def ediff1d(ary, to_end=None, to_begin=None):
     """Differences between consecutive elements of the flattened ``ary``, with optional
     values prepended (``to_begin``) and appended (``to_end``) in ``ary``'s dtype."""
     arr = ravel(_ensure("ediff1d", ary))
-    result = lax.sub(S.slice_in_dim(arr, 1, None), S.slice_in_dim(arr, 0, -1))
+    result = lax.sub(_pyslice(arr, 1, None, 0), _pyslice(arr, None, -1, 0))
     if to_begin is not None:
         to_begin = _ensure("ediff1d", to_begin)
         result = concatenate((ravel(astype(to_begin, arr.dtype)), result))
@@ -353,7 +355,7 @@ def delete(arr, obj, axis=None, *, assume_unique_indices=False):
         o = np.clip(np.where(o < 0, o + n, o), 0, n)
         o = np.sort(o) - np.arange(o.size)
         i = np.arange(n - o.size)
-        return _take(a, i + (i[None, :] >= o[:, None]).sum(0), axis)
+        return _take_static(a, i + (i[None, :] >= o[:, None]).sum(0), axis)
     obj_array = core.concrete_or_error(np.asarray, obj, "'obj' array argument of jnp.delete()")
     if obj_array.dtype.kind in "iu":
         mask = np.ones(n, dtype=bool)
@@ -369,10 +371,50 @@ def delete(arr, obj, axis=None, *, assume_unique_indices=False):
     return _take_static(a, np.flatnonzero(mask), axis)
 
 
+def _scatter_dnums(nd, axis):
+    """Scatter of whole slices along ``axis``, one per index (``x.at[..., idx].set``)."""
+    return scatter_lib.ScatterDimensionNumbers(
+        update_window_dims=tuple(i for i in range(nd) if i != axis),
+        inserted_window_dims=(axis,), scatter_dims_to_operand_dims=(axis,))
+
+
+def _insert_traced(a, indices, values_arr, axis, n_insert):
+    """JAX's jit-compatible insertion at traced ``indices``: argsort and scatters."""
+    n_input = a.shape[axis]
+    n_total = n_input + n_insert
+    flat = _scatter_dnums(1, 0)
+    indices = broadcast_to(indices, (n_insert,))
+    indices = lax.select(lax.lt(indices, S.full_like(indices, 0)), ufuncs.add(indices, n_input),
+                         indices)
+    indices = ufuncs.minimum(n_input, ufuncs.maximum(0, indices))
+    # Sorted insertion points move right by the number of values inserted before them.
+    _, order = sorting.sort((indices, S.iota(_INT32, n_insert)), num_keys=1)
+    values_ind = scatter_lib.scatter_add(indices, S.reshape(order, (n_insert, 1)),
+                                         S.iota(indices.dtype, n_insert), flat)
+    values_ind = S.reshape(values_ind, (n_insert, 1))
+    arr_mask = scatter_lib.scatter(ArrayImpl(np.ones(n_total, bool)), values_ind,
+                                   ArrayImpl(np.zeros(n_insert, bool)), flat)
+    # The positions of the n_input remaining slots (jnp.nonzero with a static size).
+    counts = scatter_lib.scatter_add(
+        ArrayImpl(np.zeros(n_input, _INT32)),
+        S.reshape(lax.cumsum(lax._convert(arr_mask, _INT32, False), 0), (n_total, 1)),
+        ArrayImpl(np.ones(n_total, _INT32)), flat, mode="drop")
+    arr_ind = S.reshape(lax.cumsum(counts, 0), (n_input, 1))
+    out_shape = list(a.shape)
+    out_shape[axis] = n_total
+    block_shape = list(a.shape)
+    block_shape[axis] = n_insert
+    values_b = lax._convert(broadcast_to(values_arr, tuple(block_shape)), a.dtype, a.weak_type)
+    out = S.full(out_shape, S.convert(0, a.dtype, a.weak_type))
+    dnums = _scatter_dnums(a.ndim, axis)
+    out = scatter_lib.scatter(out, values_ind, values_b, dnums)
+    return scatter_lib.scatter(out, arr_ind, a, dnums)
+
+
 def insert(arr, obj, values, axis=None):
     """``arr`` with ``values`` inserted before the indices ``obj`` along ``axis``.
 
-    ``obj`` is an int, a slice or a 1-D integer array and must be concrete; ``values`` is
+    ``obj`` is an int, a slice or a 1-D integer array (which may be traced); ``values`` is
     broadcast to the inserted block and cast to ``arr``'s dtype.
     """
     util.check_arraylike("insert", arr, 0 if isinstance(obj, slice) else obj, values)
@@ -383,30 +425,38 @@ def insert(arr, obj, values, axis=None):
     axis = _canon(core.concrete_or_error(operator.index, axis, "axis argument of jnp.insert()"),
                   a.ndim)
     n_input = a.shape[axis]
+    traced = isinstance(obj, core.Tracer) and obj.to_concrete_value() is None
     if isinstance(obj, slice):
         indices = np.arange(*obj.indices(n_input))
+    elif traced:
+        indices = obj
     else:
-        indices = core.concrete_or_error(np.asarray, obj, "'obj' argument of jnp.insert()")
-    if indices.ndim > 1:
+        indices = np.asarray(obj)
+    if np.ndim(indices) > 1:
         raise ValueError("jnp.insert(): obj must be a slice, a one-dimensional array, or a "
                          f"scalar; got {obj}")
     if indices.dtype.kind not in "iu":
-        if indices.size == 0 and not isinstance(obj, Array):
+        if np.size(indices) == 0 and not isinstance(obj, Array):
             indices = indices.astype(np.int64)
         else:
             raise ValueError(f"jnp.insert(): index array must be integer typed; got {obj}")
     values_arr = creation.array(values, ndmin=a.ndim, dtype=a.dtype, copy=False)
-    if indices.size == 1:
-        index = indices.ravel()[0]
-        if indices.ndim == 0:
+    if np.size(indices) == 1:
+        if np.ndim(indices) == 0:
             values_arr = moveaxis(values_arr, 0, axis)
-        indices = np.full(values_arr.shape[axis], index)
-    n_insert = broadcast_shapes(indices.shape, (values_arr.shape[axis],))[0]
+        if traced:
+            indices = S.broadcast(S.reshape(indices, ()), (values_arr.shape[axis],))
+        else:
+            indices = np.full(values_arr.shape[axis], indices.ravel()[0])
+    n_insert = broadcast_shapes(np.shape(indices), (values_arr.shape[axis],))[0]
     if n_insert == 0:
         return a
+    if traced:
+        return _insert_traced(a, indices, values_arr, axis, n_insert)
     indices = np.broadcast_to(indices.astype(np.int64), (n_insert,))
     indices = np.clip(np.where(indices < 0, indices + n_input, indices), 0, n_input)
-    # JAX's placement: sorted insertion points shifted by the number inserted before them.
+    # JAX's placement: sorted insertion points shift right by the number inserted before them;
+    # with concrete indices one gather from [a, values] builds the result.
     values_ind = indices.copy()
     np.add.at(values_ind, np.argsort(indices, kind="stable"), np.arange(n_insert))
     arr_mask = np.ones(n_input + n_insert, dtype=bool)

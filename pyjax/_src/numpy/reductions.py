@@ -23,7 +23,6 @@ from pyjax._src.numpy.creation import broadcast_to as _broadcast_to
 from pyjax._src.primitives import structural
 
 _all = builtins.all
-_any = builtins.any
 _BOOL = np.dtype(np.bool_)
 
 
@@ -48,12 +47,19 @@ def _convert(x, dtype):
     return structural.convert(x, dtype, False)
 
 
+_INEXACT = frozenset(map(np.dtype, [np.float16, dtypes.bfloat16, np.float32, np.float64,
+                                     np.complex64, np.complex128]))
+
+
 def _is_inexact(dtype):
-    return dtypes.issubdtype(dtype, np.inexact)
+    return np.dtype(dtype) in _INEXACT or dtypes.issubdtype(dtype, np.inexact)
 
 
 def _ensure_optional_axes(axis):
     """``axis`` as None, an int or a tuple of ints; it must be concrete."""
+    if axis is None or type(axis) is int:
+        return axis
+
     def force(x):
         if x is None:
             return None
@@ -180,7 +186,8 @@ _KINDS = {
 
 
 def _cast_to_numeric(a):
-    return util.promote_dtypes_numeric(a)[0]
+    # bool -> int32 (JAX's to-numeric rule, in both x64 modes); other dtypes are numeric.
+    return _convert(a, np.int32) if a.dtype == _BOOL else a
 
 
 def _cast_to_bool(a):
@@ -205,8 +212,8 @@ def _reduction(a, name, kind, init_val, *, has_identity=True, preproc=None,
     a = util.to_array(a)
     if preproc is not None:
         a = preproc(a)
-    shape = tuple(np.shape(a))
-    dims = _reduction_dims(len(shape), axis)
+    shape = a.shape
+    dims = tuple(range(len(shape))) if axis is None else _reduction_dims(len(shape), axis)
     if initial is None and not has_identity and not _all(shape[d] >= 1 for d in dims):
         raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
 
@@ -326,8 +333,8 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     integers with x64).
 
     Example:
-      >>> jnp.mean(jnp.array([1, 2, 4]))
-      Array(2.3333333, dtype=float32)
+      >>> jnp.mean(jnp.array([1, 2, 4]))  # 7 * (1/3) in float32, as JAX's compiled code
+      Array(2.3333335, dtype=float32)
     """
     util.check_arraylike("mean", a)
     if out is not None:
@@ -475,14 +482,14 @@ def _argminmax(name, lax_fn, a, axis, out, keepdims):
         raise NotImplementedError(f"The 'out' argument to jnp.{name} is not supported.")
     a = util.to_array(a)
     if axis is None:
-        dims = tuple(range(np.ndim(a)))
-        a = structural.reshape(a, (int(np.size(a)),))
+        dims = tuple(range(a.ndim))
+        if a.ndim != 1:
+            a = structural.reshape(a, (a.size,))
         axis = 0
     else:
-        axis = operator.index(axis)
-        axis = util.canonicalize_axis(axis, np.ndim(a))
+        axis = util.canonicalize_axis(operator.index(axis), a.ndim)
         dims = (axis,)
-    if np.shape(a)[axis] == 0:
+    if a.shape[axis] == 0:
         raise ValueError(f"attempt to get {name} of an empty sequence")
     result = lax_fn(a, axis, dtypes.default_int_dtype())
     return structural.expand_dims(result, dims) if keepdims else result
@@ -656,13 +663,14 @@ def _cumulative_reduction(name, reduction, a, axis, dtype, out=None, fill_nan=Fa
     if dtype is not None:
         dtype = dtypes.check_user_dtype_supported(dtype, name)
     a = util.to_array(a)
-    if axis is None or np.ndim(a) == 0:
-        a = structural.reshape(a, (int(np.size(a)),))
+    if axis is None or a.ndim == 0:
+        a = structural.reshape(a, (a.size,))
     if axis is None:
         axis = 0
-    axis = core.concrete_or_error(operator.index, axis,
-                                  f"axis argument to jnp.{name}() must be static")
-    axis = util.canonicalize_axis(axis, np.ndim(a))
+    elif type(axis) is not int:
+        axis = core.concrete_or_error(operator.index, axis,
+                                      f"axis argument to jnp.{name}() must be static")
+    axis = util.canonicalize_axis(axis, a.ndim)
     if fill_nan and _is_inexact(a.dtype):
         a = lax.select(_isnan(a), lax.full_like(a, fill_value), a)
     a_type = a.dtype

@@ -18,7 +18,7 @@ from pyjax._src.array import ArrayImpl
 from pyjax._src.numpy import ufuncs
 from pyjax._src.numpy import util
 from pyjax._src.numpy.sorting import (
-    _any, _astype, _concatenate, _cumsum, _dtype, _int_dtype, _index_dtype, _iota, _moveaxis,
+    _astype, _concatenate, _cumsum, _dtype, _int_dtype, _index_dtype, _iota, _moveaxis,
     _ndim, _nonzero1d, _ravel, _scalar, _scatter1d, _shape, _slice, _sum, _take, _where,
     lexsort, searchsorted)
 from pyjax._src.primitives import sorting as _lax_sorting

@@ -50,10 +50,6 @@ def _scalar(value, dtype, weak=False):
     return ArrayImpl(np.asarray(value).astype(dtype), weak)
 
 
-def _zeros(shape, dtype):
-    return lax.full(tuple(shape), 0, np.dtype(dtype))
-
-
 def _iota(dtype, n):
     return lax.iota(np.dtype(dtype), int(n))
 
@@ -152,10 +148,6 @@ def _cumsum(x, axis=0):
     return lax.cumsum(x, util.canonicalize_axis(axis, _ndim(x)))
 
 
-def _any(x, axis):
-    return lax.reduce_or(x, (util.canonicalize_axis(axis, _ndim(x)),))
-
-
 def _normalize_index(idx, n):
     """Wrap negative indices once by adding ``n`` (JAX indexing semantics)."""
     dt = _dtype(idx)
@@ -178,6 +170,11 @@ def _take(arr, idx, mode="clip", fill_value=None, wrap_negative=True):
     arr = util.to_array(arr)
     idx = util.to_array(idx)
     shape = _shape(arr)
+    if shape[0] == 0:
+        # Nothing to read (XLA rejects a window larger than the axis): an array of fills.
+        fill = 0 if fill_value is None or mode != "fill" else fill_value
+        out_shape = tuple(_shape(idx)) + tuple(shape[1:])
+        return lax.full_like(arr, fill, shape=out_shape)
     if wrap_negative:
         idx = _normalize_index(idx, shape[0])
     ind = lax.expand_dims(idx, (_ndim(idx),))

@@ -433,7 +433,6 @@ for _p in (sign_p, floor_p, ceil_p, round_p, is_finite_p, not_p, and_p, or_p, xo
 # JAX registers no differentiation rule for nextafter: differentiating it raises
 # NotImplementedError ("Differentiation rule for 'nextafter' not implemented"), as in JAX.
 nextafter_p.opt_outs["jvp"] = "JAX does not differentiate nextafter"
-nextafter_p.opt_outs["transpose"] = "not linear"
 
 
 def _stop_gradient_jvp(primals, tangents):
@@ -617,10 +616,6 @@ ad.defjvp2(bessel_i1e_p, _bessel_i1e_jvp)
 
 # -- complex parts (linear) ----------------------------------------------------------------------
 # Transposes use JAX's pairing <ct, v> = Re(sum(ct * v)) (no conjugation).
-
-def _zero_of(ct_dtype):
-    return ArrayImpl(np.zeros((), ct_dtype), False)
-
 
 def _complex_transpose(ct, x, y):
     if type(ct) is ad.Zero:

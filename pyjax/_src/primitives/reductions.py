@@ -344,17 +344,166 @@ def reduce_precision(operand, exponent_bits, mantissa_bits):
 
 
 # -- differentiation rules --------------------------------------------------------------------
+# As JAX's (jax/_src/lax/lax.py, control_flow/loops.py). Tangents are built by binding
+# primitives on the parent trace, so every rule is itself differentiable.
 
 from pyjax._src.interpreters import ad  # noqa: E402
+from pyjax._src.primitives import elementwise as ew  # noqa: E402
+from pyjax._src.primitives import structural as st  # noqa: E402
+
+_mul, _add, _sub, _div = ew.mul_p.bind, ew.add_p.bind, ew.sub_p.bind, ew.div_p.bind
+
+
+def _zero_tangent(out):
+    return ad.Zero(ad.tangent_aval(core.get_aval(out)))
 
 
 def _reduce_sum_transpose(ct, x, *, axes, out_sharding=None):
-    from pyjax._src.primitives.structural import broadcast_in_dim
     if type(ct) is ad.Zero:
         return [None]
     shape = x.aval.shape
     kept = tuple(i for i in range(len(shape)) if i not in axes)
-    return [broadcast_in_dim(ct, shape, kept)]
+    return [st.broadcast_in_dim(ct, shape, kept)]
 
 
 ad.deflinear(reduce_sum_p, _reduce_sum_transpose)
+ad.deflinear(cumsum_p, lambda ct, x, *, axis, reverse: [
+    None if type(ct) is ad.Zero else cumsum(ct, axis, not reverse)])
+# XLA's rounding is treated as linear (JAX: ad.deflinear with reduce_precision itself).
+ad.deflinear(reduce_precision_p, lambda ct, x, **params: [
+    None if type(ct) is ad.Zero else reduce_precision_p.bind(ct, **params)])
+for _p in (reduce_and_p, reduce_or_p, reduce_xor_p, argmax_p, argmin_p):
+    ad.defjvp_zero(_p)  # integer/boolean results
+
+
+def _reduce_chooser_jvp(g, ans, x, *, axes):
+    # The tangent at the chosen location; ties share it equally (JAX's location indicators).
+    shape = tuple(1 if i in axes else d for i, d in enumerate(core.get_aval(x).shape))
+    dtype = core.get_aval(g).dtype
+    where = ew.convert_element_type_p.bind(
+        ew.eq_p.bind(x, st.reshape(ans, shape)), new_dtype=dtype, weak_type=False,
+        sharding=None)
+    counts = reduce_sum(where, axes)
+    return _div(reduce_sum(_mul(g, where), axes), counts)
+
+
+ad.defjvp2(reduce_max_p, _reduce_chooser_jvp)
+ad.defjvp2(reduce_min_p, _reduce_chooser_jvp)
+
+
+def _const(x, value):
+    return ew._like(x, value)
+
+
+def _reduce_prod_jvp(primals, tangents, *, axes):
+    """JAX's rule: a balanced tree of pairwise products (exact where operands are zero), whose
+    tangent follows the product rule at every level."""
+    (x,), (t,) = primals, tangents
+    out = reduce_prod_p.bind(x, axes=axes)
+    shape = core.get_aval(x).shape
+    non_axes = tuple(i for i in range(len(shape)) if i not in axes)
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    if n == 0:
+        return out, _zero_tangent(out)
+    new_shape = (n,) + tuple(shape[i] for i in non_axes)
+    p = st.reshape(x, new_shape, tuple(axes) + non_axes)
+    t = st.reshape(t, new_shape, tuple(axes) + non_axes)
+    while n > 1:
+        n1 = (n + 1) // 2
+        p1, p2 = st.slice_in_dim(p, 0, n1), st.slice_in_dim(p, n1, n)
+        t1, t2 = st.slice_in_dim(t, 0, n1), st.slice_in_dim(t, n1, n)
+        if n - n1 != n1:
+            config = [(0, 1, 0)] + [(0, 0, 0)] * len(non_axes)
+            p2, t2 = st.pad(p2, _const(p2, 1), config), st.pad(t2, _const(t2, 0), config)
+        p, t = _mul(p1, p2), _add(_mul(t1, p2), _mul(p1, t2))
+        n = n1
+    return out, st.squeeze(t, (0,))
+
+
+reduce_prod_p.jvp = _reduce_prod_jvp
+
+
+# Cumulative reductions other than cumsum: as JAX, the jvp of a parallel prefix scan of the
+# combining function (JAX's associative_scan recursion, so ties in cummax/cummin split the
+# tangent exactly as JAX does). Elements are (primal, tangent) pairs combined by the jvp of
+# the binary operation.
+
+def _combine_mul(a, b):
+    (pa, ta), (pb, tb) = a, b
+    return _mul(pa, pb), _add(_mul(ta, pb), _mul(pa, tb))
+
+
+def _combine_chooser(prim):
+    def combine(a, b):
+        (pa, ta), (pb, tb) = a, b
+        p = prim.bind(pa, pb)
+        return p, _add(_mul(ta, ew.balanced_eq(pa, p, pb)), _mul(tb, ew.balanced_eq(pb, p, pa)))
+    return combine
+
+
+def _logaddexp(a, b):
+    amax, delta = ew.max_p.bind(a, b), _sub(a, b)
+    # NaNs, or infinities of the same sign, give a + b (as jnp.logaddexp).
+    return ew._select(ew.ne_p.bind(delta, delta), _add(a, b),
+                      _add(amax, ew.log1p_p.bind(ew.exp_p.bind(ew.neg_p.bind(
+                          ew.abs_p.bind(delta))))))
+
+
+def _replace_posinf(x):
+    return ew._select(ew.eq_p.bind(x, _const(x, np.inf)), _const(x, 0), x)
+
+
+def _combine_logaddexp(a, b):
+    (pa, ta), (pb, tb) = a, b
+    p = _logaddexp(pa, pb)
+    rp = _replace_posinf(p)
+    weight = lambda q: ew.exp_p.bind(_sub(_replace_posinf(q), rp))  # noqa: E731
+    return p, _add(_mul(ta, weight(pa)), _mul(tb, weight(pb)))
+
+
+def _interleave(a, b, axis):
+    """[a0, b0, a1, b1, ...] along ``axis`` (len(a) is len(b) or len(b) + 1)."""
+    na, nb = core.get_aval(a).shape[axis], core.get_aval(b).shape[axis]
+    a_pad = [(0, 0, 0)] * core.get_aval(a).ndim
+    b_pad = list(a_pad)
+    a_pad[axis] = (0, 1 if na == nb else 0, 1)
+    b_pad[axis] = (1, 0 if na == nb else 1, 1)
+    return _add(st.pad(a, _const(a, 0), a_pad), st.pad(b, _const(b, 0), b_pad))
+
+
+def _prefix_scan(combine, elems, axis):
+    """Inclusive scan of a tuple of arrays along ``axis``: JAX's associative_scan recursion."""
+    n = core.get_aval(elems[0]).shape[axis]
+    if n < 2:
+        return elems
+
+    def sl(e, start, stop, stride=1):
+        return st.slice_in_dim(e, start, stop, stride, axis)
+
+    reduced = combine([sl(e, 0, n - 1, 2) for e in elems], [sl(e, 1, n, 2) for e in elems])
+    odd = _prefix_scan(combine, reduced, axis)
+    m = core.get_aval(odd[0]).shape[axis]
+    if n % 2 == 0:
+        even = combine([sl(e, 0, m - 1) for e in odd], [sl(e, 2, n, 2) for e in elems])
+    else:
+        even = combine(odd, [sl(e, 2, n, 2) for e in elems])
+    even = [st.concatenate([sl(e, 0, 1), r], axis) for e, r in zip(elems, even, strict=True)]
+    return [_interleave(e, o, axis) for e, o in zip(even, odd, strict=True)]
+
+
+def _cumulative_jvp(prim, combine):
+    def rule(primals, tangents, *, axis, reverse):
+        (x,), (t,) = primals, tangents
+        out = prim.bind(x, axis=axis, reverse=reverse)
+        elems = [x, t]
+        if reverse:
+            elems = [st.rev(e, (axis,)) for e in elems]
+        _, t_out = _prefix_scan(lambda a, b: list(combine(tuple(a), tuple(b))), elems, axis)
+        return out, st.rev(t_out, (axis,)) if reverse else t_out
+    prim.jvp = rule
+
+
+_cumulative_jvp(cumprod_p, _combine_mul)
+_cumulative_jvp(cummax_p, _combine_chooser(ew.max_p))
+_cumulative_jvp(cummin_p, _combine_chooser(ew.min_p))
+_cumulative_jvp(cumlogsumexp_p, _combine_logaddexp)

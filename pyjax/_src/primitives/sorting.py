@@ -209,6 +209,9 @@ def _sort_jvp(primals, tangents, *, dimension, is_stable, num_keys):
     iota = structural.broadcasted_iota(index_dtype, shape, dimension)
     *sorted_primals, perm = sort_p.bind(*primals, iota, dimension=dimension,
                                         is_stable=is_stable, num_keys=num_keys)
+    if 0 in shape:  # nothing to gather (and gathers need windows of size 1)
+        return sorted_primals, [ad.Zero(ad.tangent_aval(core.get_aval(p)))
+                                for p in sorted_primals]
     tangents_out = [t if type(t) is ad.Zero else _take_along(t, perm, dimension)
                     for t in tangents]
     return sorted_primals, tangents_out
@@ -218,7 +221,7 @@ def _top_k_jvp(primals, tangents, *, k, axis):
     (operand,), (g,) = primals, tangents
     values, indices = top_k_p.bind(operand, k=k, axis=axis)
     index_tangent = ad.Zero(ad.tangent_aval(core.get_aval(indices)))
-    if type(g) is ad.Zero:
+    if type(g) is ad.Zero or 0 in core.get_aval(values).shape:
         return [values, indices], [ad.Zero(ad.tangent_aval(core.get_aval(values))),
                                    index_tangent]
     return [values, indices], [_take_along(g, indices, axis), index_tangent]
