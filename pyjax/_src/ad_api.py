@@ -34,8 +34,8 @@ def _flat_fun(fun, in_tree, has_aux, out_tree_box, aux_box):
             out, aux = out
             trace = core.current_trace()
             aux_box.append(tree_util.tree_map(
-                lambda x: trace.to_primal_tangent(x)[0] if isinstance(trace, ad.JVPTrace)
-                else x, aux))
+                lambda x: trace.to_primal_tangent(x)[0]
+                if isinstance(trace, ad.JVPTrace) and isinstance(x, core.Tracer) else x, aux))
         out_leaves, out_tree = tree_util.tree_flatten(out)
         out_tree_box.append(out_tree)
         for o in out_leaves:
@@ -67,7 +67,7 @@ def jvp(fun, primals, tangents, has_aux=False):
         expected = ad.tangent_aval(core.get_aval(p))
         got = core.get_aval(t)
         if expected.shape != got.shape or expected.dtype != got.dtype:
-            raise TypeError("primal and tangent arguments to jax.jvp do not match; dtypes must "
+            raise ValueError("primal and tangent arguments to jax.jvp do not match; dtypes must "
                             "be equal, or in case of int/bool primal dtype the tangent dtype "
                             f"must be float0. Got primal dtype {core.get_aval(p).dtype} and so "
                             f"expected tangent dtype {expected.dtype}, but got tangent dtype "

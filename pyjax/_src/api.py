@@ -12,6 +12,7 @@ import numpy as np
 
 from pyjax._src import core
 from pyjax._src import dtypes
+from pyjax._src import errors
 from pyjax._src import tree as tree_util
 from pyjax._src.array import ArrayImpl
 from pyjax._src.config import config
@@ -29,7 +30,7 @@ jit_p = Primitive("jit", multiple_results=True)
 
 
 def _jit_impl(*args, jaxpr, name):
-    return compile_jaxpr(jaxpr.jaxpr)(args)
+    return compile_jaxpr(jaxpr.jaxpr)(list(args))
 
 
 jit_p.impl = _jit_impl
@@ -287,10 +288,13 @@ class JitWrapped:
         return self._call_general(args, kwargs)
 
     def _run(self, entry, bufs, sigs):
-        outs = entry.executable(entry.consts + bufs)
-        if (config.jax_debug_nans or config.jax_debug_infs) and _check_nans_in_outputs(outs):
-            print("Invalid nan value encountered in the output of a jax.jit function. "
-                  "Calling the de-optimized version.")
+        token = core._fp_state.set(core._FP_QUIET)
+        try:
+            outs = entry.executable(entry.consts + bufs)
+        finally:
+            core._fp_state.reset(token)
+        if core._check_floats and _check_nans_in_outputs(outs):
+            print(core.DEOPTIMIZED_MESSAGE)
             outs = core.eval_jaxpr(entry.closed.jaxpr, entry.closed.consts,
                                    *[ArrayImpl(b, s[2]) for b, s in zip(bufs, sigs)])
             return tree_util.tree_unflatten(entry.out_tree, outs)
@@ -309,7 +313,10 @@ class JitWrapped:
         sigs = []
         bufs = []
         for x in leaves:
-            sig, buf = _leaf_signature(x)
+            try:
+                sig, buf = _leaf_signature(x)
+            except OverflowError:
+                self._raise_bad_argument(dyn_args, dyn_kwargs, x, overflow=True)
             if sig is None:
                 self._raise_bad_argument(dyn_args, dyn_kwargs, x)
             sigs.append(sig)
@@ -330,10 +337,12 @@ class JitWrapped:
             self._fast[tuple(sigs)] = entry
         return self._run(entry, bufs, sigs)
 
-    def _raise_bad_argument(self, dyn_args, dyn_kwargs, bad):
+    def _raise_bad_argument(self, dyn_args, dyn_kwargs, bad, overflow=False):
         names = _arg_names(self._fun, dyn_args, dyn_kwargs)
         leaves = tree_util.tree_leaves((dyn_args, dyn_kwargs))
         name = next((n for n, x in zip(names, leaves) if x is bad), "?")
+        if overflow:
+            raise errors.overflow_error(name, bad) from None
         raise _bad_argument_error(self._fun, name, bad)
 
     def _trace(self, args, kwargs, dyn_args, dyn_kwargs, leaves, sigs, in_tree):

@@ -66,6 +66,10 @@ class ArrayImpl:
     # -- conversions -----------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
         value = self._value
+        if value.dtype.kind == "V" and dtypes.is_key_dtype(value.dtype):
+            raise TypeError("JAX array with PRNGKey dtype cannot be converted to a NumPy array. "
+                            "Use jax.random.key_data(arr) if you wish to extract the "
+                            "underlying integer array.")
         if dtype is not None and np.dtype(dtype) != value.dtype:
             return value.astype(dtype)
         if copy:
@@ -90,6 +94,8 @@ class ArrayImpl:
         return self._scalar(complex)
 
     def __bool__(self):
+        if self._value.dtype.kind == "V" and dtypes.is_key_dtype(self._value.dtype):
+            raise TypeError("key array cannot be converted to boolean.")
         return bool(self._value)
 
     def __index__(self):
@@ -135,6 +141,8 @@ class ArrayImpl:
     # -- printing ----------------------------------------------------------------------------
     def __repr__(self):
         value = self._value
+        if value.dtype.kind == "V" and dtypes.is_key_dtype(value.dtype):
+            return _key_array_repr(value)
         dtype_str = f"dtype={value.dtype.name}" + (", weak_type=True" if self.weak_type else "")
         width = np.get_printoptions()["linewidth"]
         if value.size == 0:
@@ -147,12 +155,31 @@ class ArrayImpl:
         return f"Array({body},{sep}{dtype_str})"
 
     def __str__(self):
+        if self._value.dtype.kind == "V" and dtypes.is_key_dtype(self._value.dtype):
+            return _key_array_repr(self._value)
         return str(self._value)
 
     def __format__(self, spec):
         if self._value.ndim == 0:
             return format(self._value[()], spec)
         return format(self._value, spec)
+
+
+class ScalarLiteral(ArrayImpl):
+    """A 0-d Array that jax.numpy made from a Python scalar operand (``x + 2.0``).
+
+    It behaves as any Array; tracing writes it inline as a literal (``2.0:f32[]``), as JAX
+    does for Python scalars, while other 0-d Arrays become constants of the jaxpr.
+    """
+
+    __slots__ = ()
+
+
+def _key_array_repr(value):
+    """JAX's display of a PRNG key array: its shape and key dtype over its key data."""
+    data = value[value.dtype.names[0]]
+    return (f"Array({value.shape}, dtype={dtypes.dtype_name(value.dtype)}) overlaying:\n"
+            f"{data}")
 
 
 Array.register(ArrayImpl)
@@ -179,6 +206,7 @@ core._wrap = _wrap
 core._ArrayImpl = ArrayImpl
 core._to_buffer.update({
     ArrayImpl: lambda a: (a._value, a.weak_type),
+    ScalarLiteral: lambda a: (a._value, a.weak_type),
     np.ndarray: _from_numpy,
     bool: lambda x: (np.array(x), False),
     int: lambda x: (dtypes.scalar_to_array(x), True),

@@ -40,6 +40,8 @@ COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 class KernelBuilder:
     """The operations a codegen rule may use. Every method returns a new kernel value.
 
+    ``kb.out_shape`` is the shape of the output of the equation whose rule is running.
+
     Semantics follow XLA (and the primitives' NumPy impls): integer arithmetic wraps; integer
     division truncates, x / 0 is -1 (all ones) and x % 0 is x; shifts by the bit width or more
     give 0 (or the sign for arithmetic right shifts); float max/min propagate NaN; float to

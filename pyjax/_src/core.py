@@ -195,7 +195,7 @@ def current_trace():
 def _leaked_tracer_error(tracer):
     trace = tracer._trace
     info = getattr(trace, "debug_info", None)
-    where = (f"\nThe function being traced when the value leaked was {info.describe()}."
+    where = (f"\nThe function being traced when the value leaked was {info.describe_traced()}."
              if info is not None else "")
     return errors.UnexpectedTracerError(
         "Encountered an unexpected tracer. A function transformed by JAX had a side effect, "
@@ -208,15 +208,24 @@ def _leaked_tracer_error(tracer):
         "JAX_CHECK_TRACER_LEAKS or using the `jax.checking_leaks` context manager.")
 
 
+DEOPTIMIZED_MESSAGE = ("Invalid nan value encountered in the output of a jax.jit function. "
+                       "Calling the de-optimized version.")
+
+
 def check_nans(prim_name, values):
-    """Raise FloatingPointError if jax_debug_nans/infs is on and a float output is bad."""
+    """Raise FloatingPointError if jax_debug_nans/infs is on and a float output is bad.
+
+    JAX runs each eager primitive as a small jitted program, so it first announces that it
+    re-runs the de-optimized version (always with the word "nan"); pyjax prints the same.
+    """
     for v in values:
         if v.dtype.kind not in "fc":
             continue
-        if config.jax_debug_nans and np.isnan(v).any():
-            raise FloatingPointError(f"invalid value (nan) encountered in {prim_name}")
-        if config.jax_debug_infs and np.isinf(v).any():
-            raise FloatingPointError(f"invalid value (inf) encountered in {prim_name}")
+        for flag, test, kind in ((config.jax_debug_nans, np.isnan, "nan"),
+                                 (config.jax_debug_infs, np.isinf, "inf")):
+            if flag and test(v).any():
+                print(DEOPTIMIZED_MESSAGE)
+                raise FloatingPointError(f"invalid value ({kind}) encountered in {prim_name}")
 
 
 class EvalTrace(Trace):
@@ -232,7 +241,11 @@ class EvalTrace(Trace):
             vals, flags = _to_buffers(args)
         rule = prim.weak_type_rule
         weak_type = all(flags) if rule is None else rule(flags, params)
-        out = prim.eager_impl(*vals, **params)
+        token = _fp_state.set(_FP_QUIET)
+        try:
+            out = prim.eager_impl(*vals, **params)
+        finally:
+            _fp_state.reset(token)
         if prim.multiple_results:
             if _check_floats:
                 check_nans(prim.name, out)
@@ -259,6 +272,38 @@ def _to_buffers(args):
         vals.append(v)
         flags.append(w)
     return vals, flags
+
+
+def _quiet_fp_state():
+    """NumPy's floating-point error state context variable, and its all-ignore value.
+
+    XLA never warns about overflow or invalid operations; setting this context variable around
+    NumPy calls (about 0.3 us) keeps NumPy from warning either, without touching the user's
+    own NumPy settings.
+    """
+    try:
+        from numpy._core import _ufunc_config
+        var = _ufunc_config._extobj_contextvar
+    except (ImportError, AttributeError):  # older NumPy: a no-op stand-in
+        import contextvars
+        var = contextvars.ContextVar("pyjax_fp_state", default=None)
+        return var, None
+    with np.errstate(all="ignore"):
+        return var, var.get()
+
+
+_fp_state, _FP_QUIET = _quiet_fp_state()
+
+
+def quiet_fp(fun):
+    """``fun`` run with NumPy's floating-point warnings off."""
+    def quiet(*args, **kwargs):
+        token = _fp_state.set(_FP_QUIET)
+        try:
+            return fun(*args, **kwargs)
+        finally:
+            _fp_state.reset(token)
+    return quiet
 
 
 # Whether jax_debug_nans or jax_debug_infs is on (kept in sync with config, read per op).
@@ -324,7 +369,7 @@ class Tracer:
     def __array__(self, dtype=None, copy=None):
         raise errors.TracerArrayConversionError(
             "The numpy.ndarray conversion method __array__() was called on traced array "
-            f"with shape {self._shape_text()}.{self._origin_msg()}")
+            f"with shape {self._shape_text()}{self._origin_msg()}")
 
     def __bool__(self):
         val = self.to_concrete_value()
@@ -340,7 +385,7 @@ class Tracer:
     def _concretization_error(self, context):
         return errors.ConcretizationTypeError(
             "Abstract tracer value encountered where concrete value is expected: traced array "
-            f"with shape {self._shape_text()}\n{context}{self._origin_msg()}")
+            f"with shape {self._shape_text()}\n{context}{self._origin_msg()}\n")
 
     def _scalar_conversion(self, kind, convert):
         val = self.to_concrete_value()
@@ -365,7 +410,7 @@ class Tracer:
             return operator.index(val)
         raise errors.TracerIntegerConversionError(
             "The __index__() method was called on traced array with shape "
-            f"{self._shape_text()}.{self._origin_msg()}")
+            f"{self._shape_text()}{self._origin_msg()}")
 
     def item(self, *args):
         val = self.to_concrete_value()
@@ -378,7 +423,8 @@ class Tracer:
         if val is not None:
             return val.tolist()
         raise self._concretization_error(
-            f"The tolist() method was called on traced array with shape {self._shape_text()}.")
+            f"The tolist() method was called on traced array with shape {self._shape_text()}."
+            f"{self._origin_msg()}")
 
     def __hash__(self):
         raise TypeError(f"unhashable type: {type(self).__name__!r}")
@@ -420,27 +466,28 @@ def concrete_or_error(force, x, context=""):
 
 def concrete_shape(shape):
     """Validate a user-given shape: a sequence of concrete non-negative ints."""
-    if _is_int_like(shape) or isinstance(shape, Tracer) or np.ndim(shape) == 0:
+    if not isinstance(shape, (tuple, list)) and (
+            isinstance(shape, Tracer) or _is_int_like(shape) or np.ndim(shape) == 0):
         shape = (shape,)
     out = []
     for d in shape:
         if isinstance(d, Tracer) and d.to_concrete_value() is not None:
             d = d.to_concrete_value()
-        if not _is_int_like(d):
+        if isinstance(d, Tracer) or not _is_int_like(d):
             tracers = [e for e in shape if isinstance(e, Tracer)]
-            # JAX prints a shape holding tracers as a list, and other bad shapes as a tuple.
-            shown = "[" + ", ".join(map(str, shape)) + "]" if tracers else str(tuple(shape))
-            origin = tracers[0]._origin_msg() if tracers else ""
-            raise TypeError(
-                f"Shapes must be 1D sequences of concrete values of integer type, got {shown}.\n"
-                "If using `jit`, try using `static_argnums` or applying `jit` to smaller "
-                f"subfunctions.{origin}")
+            shown = ("[" + ", ".join(map(str, shape)) + "]" if isinstance(shape, list)
+                     else "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "")
+                     + ")")
+            hint = ("\nIf using `jit`, try using `static_argnums` or applying `jit` to smaller "
+                    "subfunctions." + tracers[0]._origin_msg()) if tracers else ""
+            raise TypeError("Shapes must be 1D sequences of concrete values of integer type, "
+                            f"got {shown}.{hint}")
         out.append(operator.index(d))
     return tuple(out)
 
 
 def _is_int_like(d):
-    if isinstance(d, (bool, np.bool_)):
+    if isinstance(d, (bool, np.bool_, Tracer)):
         return False
     if isinstance(d, (int, np.integer)):
         return True

@@ -910,3 +910,6 @@ def scalar_to_array(x, dtype=None):
 
 _narrow_float_max = {d: float(ml_dtypes.finfo(d).max)
                      for d in [float16, bfloat16, float32, complex64] + _small_float_dtypes}
+
+
+TypePromotionError.__module__ = "pyjax.dtypes"  # its public home, as jax.dtypes

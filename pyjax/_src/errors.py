@@ -10,7 +10,7 @@ class _JAXErrorMixin:
 
     def __init__(self, message: str = ""):
         name = type(self).__name__
-        super().__init__(f"{message}\n\nSee {self._error_page}#jax.errors.{name}")
+        super().__init__(f"{message}\nSee {self._error_page}#jax.errors.{name}")
 
 
 class JAXTypeError(_JAXErrorMixin, TypeError):
@@ -51,3 +51,16 @@ class NonConcreteBooleanIndexError(JAXIndexError):
 
 class JaxRuntimeError(RuntimeError):
     """An error raised while running a compiled computation."""
+
+
+def overflow_error(path, value):
+    """JAX's error for a Python int argument that does not fit the default integer type."""
+    return OverflowError("An overflow was encountered while parsing an argument to a jitted "
+                         f"computation, whose argument path is {path}. Got {type(value)} with "
+                         f"value {value}")
+
+
+for _cls in (JAXTypeError, JAXIndexError, ConcretizationTypeError, TracerBoolConversionError,
+             TracerArrayConversionError, TracerIntegerConversionError, UnexpectedTracerError,
+             KeyReuseError, NonConcreteBooleanIndexError, JaxRuntimeError):
+    _cls.__module__ = "pyjax.errors"  # shown as in JAX: jax.errors.ConcretizationTypeError

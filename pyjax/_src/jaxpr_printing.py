@@ -14,18 +14,33 @@ def _var_name(i):
 
 
 class _Names:
+    """Variable names, given in order of first appearance; names continue into sub-jaxprs."""
+
     def __init__(self):
         self.names = {}
+        self.count = 0
+        self.unused = set()
 
     def __call__(self, var):
         if type(var) is Literal:
             return f"{var.val[()]}:{var.aval.str_short()}"
-        if type(var) is DropVar:
+        if type(var) is DropVar or var in self.unused:
             return "_"
         name = self.names.get(var)
         if name is None:
-            name = self.names[var] = _var_name(len(self.names))
+            name = self.names[var] = _var_name(self.count)
+            self.count += 1
         return name
+
+    def alias(self, inner, outer):
+        """Print ``inner`` (a sub-jaxpr variable) with the name of ``outer`` at the call."""
+        if type(outer) is not Literal and type(inner) is not Literal and inner not in self.names:
+            self.names[inner] = self(outer)
+
+    def note_unused(self, jaxpr):
+        used = {v for e in jaxpr.eqns for v in e.invars if type(v) is not Literal}
+        used.update(v for v in jaxpr.outvars if type(v) is not Literal)
+        self.unused.update(v for e in jaxpr.eqns for v in e.outvars if v not in used)
 
 
 def _pp_binders(vars_, names):
@@ -63,6 +78,12 @@ def _pp_params(items, names):
 
 def pp_eqn(eqn, names):
     lhs = _pp_binders(eqn.outvars, names)
+    if eqn.primitive.name == "jit":  # the body's inputs and outputs print as the call's
+        inner = eqn.params["jaxpr"].jaxpr
+        for v_in, v_out in zip(inner.invars, eqn.invars):
+            names.alias(v_in, v_out)
+        for v_in, v_out in zip(inner.outvars, eqn.outvars):
+            names.alias(v_in, v_out)
     pp_rule = getattr(eqn.primitive, "pp_params", None)
     items = pp_rule(eqn.params) if pp_rule else sorted(eqn.params.items())
     params = _pp_params(items, names)
@@ -73,6 +94,7 @@ def pp_eqn(eqn, names):
 
 
 def pp_jaxpr(jaxpr, names):
+    names.note_unused(jaxpr)
     constvars = _pp_binders(jaxpr.constvars, names)
     invars = _pp_binders(jaxpr.invars, names)
     eqns = pp.join(pp.brk(), [pp_eqn(e, names) for e in jaxpr.eqns])

@@ -24,6 +24,7 @@ from pyjax._src.array import ArrayImpl
 from pyjax._src.config import config
 from pyjax._src.primitives import random_bits as rb
 from pyjax._src.primitives import sorting as _sorting
+from pyjax._src.primitives.elementwise import stop_gradient as _stop_gradient
 
 PRNGImpl = rb.PRNGImpl
 UINT_DTYPES = rb.UINT_DTYPES
@@ -37,7 +38,8 @@ _SQRT2 = np.sqrt(2)
 
 
 def _const(value, dtype):
-    return ArrayImpl(np.asarray(value, dtype), False)
+    # A 0-d NumPy array: written inline as a literal when traced (as JAX's constants are).
+    return np.asarray(value, dtype)
 
 
 def _is_key_array(x):
@@ -73,7 +75,14 @@ def _user_dtype(dtype):
 
 
 def _convert(x, dtype):
-    """``lax.convert_element_type`` (strong result) that accepts Python and NumPy scalars."""
+    """``lax.convert_element_type`` (strong result); Python and NumPy values are converted
+    right away (so they stay literals when traced)."""
+    if type(x) in (bool, int, float) or isinstance(x, (np.ndarray, np.generic)):
+        v = np.asarray(x)
+        if v.dtype == dtype or np.dtype(dtype).kind in "fc" or v.dtype.kind in "biu":
+            if type(x) is int:
+                dtypes.scalar_to_array(x)  # out of the default int range: OverflowError
+            return v.astype(dtype)
     return lax.convert_element_type(x, dtype)
 
 
@@ -179,8 +188,8 @@ def resolve_prng_impl(impl_spec):
         if impl_spec in ("rbg", "unsafe_rbg", "threefry4x32", "philox2x32", "philox4x32"):
             raise NotImplementedError(f"PRNG implementation {impl_spec!r} is not supported "
                                       "by pyjax (only threefry2x32)")
-        keys_fmt = ", ".join(f'"{s}"' for s in ("threefry2x32", "rbg", "unsafe_rbg",
-                                               "threefry4x32", "philox2x32", "philox4x32"))
+        keys_fmt = ", ".join(f'"{s}"' for s in ("philox2x32", "philox4x32", "threefry2x32",
+                                               "rbg", "unsafe_rbg", "threefry4x32"))
         raise ValueError(f'unrecognized PRNG implementation "{impl_spec}". '
                          f"Did you mean one of: {keys_fmt}?")
     raise TypeError(f"unrecognized type {type(impl_spec)} for specifying PRNG implementation.")
@@ -512,3 +521,717 @@ def _normal_real(key, shape, dtype):
     lo = np.nextafter(np.array(-1., dtype), np.array(0., dtype), dtype=dtype)
     u = _uniform(key, _const(lo, dtype), _const(1., dtype), shape, dtype)
     return lax.mul(_const(np.sqrt(2), dtype), rb.xla_erf_inv_p.bind(u))
+
+
+# ----------------------------------------------------------------------------------------------
+# Integers and discrete distributions
+
+
+def _check_jit_int_arg(name, value):
+    """JAX's jitted samplers take Python int bounds as jit arguments: out of the default int
+    range they raise the argument-parsing OverflowError."""
+    if type(value) is int:
+        bits = 64 if config.jax_enable_x64 else 32
+        if not -(1 << (bits - 1)) <= value < (1 << (bits - 1)):
+            raise OverflowError(
+                "An overflow was encountered while parsing an argument to a jitted "
+                f"computation, whose argument path is {name}. Got <class 'int'> with value "
+                f"{value}")
+
+
+def _to_array(x):
+    if isinstance(x, (ArrayImpl, core.Tracer)):
+        return x
+    buf, weak = core._to_buffers([x])
+    return ArrayImpl(buf[0], weak[0])
+
+
+def _convert_and_clip_integer(val, dtype):
+    val_dtype = core.get_aval(val).dtype
+    lo = max(int(dtypes.iinfo(dtype).min), int(dtypes.iinfo(val_dtype).min))
+    hi = min(int(dtypes.iinfo(dtype).max), int(dtypes.iinfo(val_dtype).max))
+    val = lax.clamp(_const(lo, val_dtype), val, _const(hi, val_dtype))
+    return _convert(val, dtype)
+
+
+def randint(key, shape, minval, maxval, dtype=None):
+    """Uniform integers in ``[minval, maxval)``, from 2*nbits random bits per value.
+
+    Example:
+      >>> randint(PRNGKey(42), (8,), 0, 10)
+      Array([4, 4, 1, 9, 9, 9, 7, 7], dtype=int32)
+    """
+    key, _ = _check_prng_key("randint", key)
+    dtype = _user_dtype(int if dtype is None else dtype)
+    shape = _canonicalize_shape(shape)
+    if not dtypes.issubdtype(dtype, np.integer):
+        raise TypeError(f"randint only accepts integer dtypes, got {dtype}")
+    info = dtypes.iinfo(dtype)
+    dtype_for_sampling = np.dtype(dtype)
+    if info.bits < 32:
+        # Sample in 32 bits to avoid biased results.
+        dtype_for_sampling = np.dtype(np.int32)
+        i32 = np.dtype(np.int32)
+        minval = lax.clamp(_const(int(info.min), i32), _convert(_to_array(minval), i32),
+                           _const(int(info.max), i32))
+        maxval = lax.clamp(_const(int(info.min), i32), _convert(_to_array(maxval), i32),
+                           _const(int(info.max) + 1, i32))
+    _check_jit_int_arg("minval", minval)
+    _check_jit_int_arg("maxval", maxval)
+    out = _randint(key, minval, maxval, shape, dtype_for_sampling)
+    return _convert(out, dtype)
+
+
+def _randint(key, minval, maxval, shape, dtype):
+    _check_shape("randint", shape, np.shape(minval), np.shape(maxval))
+    minval = _to_array(minval)
+    maxval = _to_array(maxval)
+    default_int = dtypes.default_int_dtype()
+    if not dtypes.issubdtype(core.get_aval(minval).dtype, np.integer):
+        minval = _convert(minval, default_int)
+    if not dtypes.issubdtype(core.get_aval(maxval).dtype, np.integer):
+        maxval = _convert(maxval, default_int)
+    maxval_dtype = core.get_aval(maxval).dtype
+    max_in_range = _convert_and_clip_integer(_const(dtypes.iinfo(dtype).max, dtype),
+                                             maxval_dtype)
+    maxval_out_of_range = lax.gt(maxval, max_in_range)
+    minval = _convert_and_clip_integer(minval, dtype)
+    maxval = _convert_and_clip_integer(maxval, dtype)
+    minval = lax.broadcast_to_rank(minval, len(shape))
+    maxval = lax.broadcast_to_rank(maxval, len(shape))
+    maxval_out_of_range = lax.broadcast_to_rank(maxval_out_of_range, len(shape))
+    nbits = dtypes.iinfo(dtype).bits
+    k1, k2 = _unstack(_split(key))
+    higher_bits = _random_bits(k1, nbits, shape)
+    lower_bits = _random_bits(k2, nbits, shape)
+    unsigned_dtype = UINT_DTYPES[nbits]
+    span = _convert(lax.sub(maxval, minval), unsigned_dtype)
+    # span = 1 when maxval <= minval (minval everywhere); one larger when maxval was clipped.
+    empty = lax.le(maxval, minval)
+    span_shape = core.get_aval(span).shape
+    span = lax.select(_broadcast_to(empty, span_shape), lax.full_like(span, 1), span)
+    grow = lax.bitwise_and(maxval_out_of_range, lax.gt(maxval, minval))
+    span = lax.select(_broadcast_to(grow, span_shape), lax.add(span, _const(1, unsigned_dtype)),
+                      span)
+    # (hi * 2**nbits + lo) % span, without overflow: 2**nbits % span from two rems.
+    multiplier = lax.rem(_broadcast_to(_const(2 ** (nbits // 2), unsigned_dtype), span_shape),
+                         span)
+    multiplier = lax.rem(lax.mul(multiplier, multiplier), span)
+    random_offset = lax.add(lax.mul(lax.rem(higher_bits, span), multiplier),
+                            lax.rem(lower_bits, span))
+    random_offset = lax.rem(random_offset, span)
+    return lax.add(minval, _convert(random_offset, dtype))
+
+
+def bernoulli(key, p=0.5, shape=None, mode="low"):
+    """Bernoulli samples (bool) with mean ``p``: ``uniform(key, shape) < p``."""
+    if shape is not None:
+        shape = _canonicalize_shape(shape)
+    if mode not in ["high", "low"]:
+        raise ValueError(f"got {mode=}, expected 'high' or 'low'")
+    key, _ = _check_prng_key("bernoulli", key)
+    dtype = dtypes.dtype(p, canonicalize=True)
+    if not dtypes.issubdtype(dtype, np.floating):
+        raise TypeError(f"bernoulli probability `p` must have a floating dtype, got {dtype}.")
+    p = _convert(p, dtype)
+    if shape is None:
+        shape = core.get_aval(p).shape
+    else:
+        _check_shape("bernoulli", shape, core.get_aval(p).shape)
+    if mode == "high":
+        u1, u2 = _unstack(uniform(key, (2, *shape), dtype))
+        u2 = lax.mul(u2, _const(2.0 ** -dtypes.finfo(dtype).nmant, dtype))
+        return lax.lt(u2, lax.sub(p, u1))
+    return lax.lt(uniform(key, shape, dtype), p)
+
+
+def rademacher(key, shape=(), dtype=None):
+    """Random signs: -1 or 1 with equal probability."""
+    key, _ = _check_prng_key("rademacher", key)
+    dtype = _user_dtype(int if dtype is None else dtype)
+    shape = _canonicalize_shape(shape)
+    b = _convert(bernoulli(key, 0.5, shape), dtypes.default_int_dtype())
+    signs = lax.sub(lax.mul(_const(2, core.get_aval(b).dtype), b),
+                    _const(1, core.get_aval(b).dtype))
+    return _convert(signs, dtype)
+
+
+def _iota(n):
+    return lax.iota(dtypes.default_int_dtype(), n)
+
+
+def _shuffle(key, x, axis):
+    exponent = 3
+    uint32max = np.iinfo(np.uint32).max
+    size = core.get_aval(x).size
+    num_rounds = int(np.ceil(exponent * np.log(max(1, size)) / np.log(uint32max)))
+    for _ in range(num_rounds):
+        key, subkey = _unstack(_split(key))
+        sort_keys = _random_bits(subkey, 32, core.get_aval(x).shape)
+        _, x = _sorting.sort_key_val(sort_keys, x, axis)
+    return x
+
+
+def _take(x, ind, axis):
+    from pyjax._src.numpy import indexing as jnp_indexing
+    return jnp_indexing.take(x, ind, axis, unique_indices=True)
+
+
+def _canonicalize_axis(axis, ndim):
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+    return axis % ndim
+
+
+def permutation(key, x, axis=0, independent=False):
+    """A random permutation of ``arange(x)`` (int x) or of ``x`` along ``axis``."""
+    key, _ = _check_prng_key("permutation", key)
+    if not _arraylike(x):
+        raise TypeError(f"permutation requires ndarray or scalar arguments, got {type(x)} at "
+                        "position 0.")
+    axis = _canonicalize_axis(axis, np.ndim(x) or 1)
+    if not np.ndim(x):
+        if not dtypes.issubdtype(dtypes.dtype(x), np.integer):
+            raise TypeError("x must be an integer or at least 1-dimensional")
+        r = core.concrete_or_error(int, x, "argument x of jax.random.permutation()")
+        return _shuffle(key, _iota(r), axis)
+    x = _to_array(x)
+    if independent or np.ndim(x) == 1:
+        return _shuffle(key, x, axis)
+    ind = _shuffle(key, _iota(core.get_aval(x).shape[axis]), 0)
+    return _take(x, ind, axis)
+
+
+def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
+    """Random samples from ``a`` (an array, or ``arange(a)`` for an int)."""
+    key, _ = _check_prng_key("choice", key)
+    if not isinstance(shape, Sequence):
+        raise TypeError("shape argument of jax.random.choice must be a sequence, "
+                        f"got {shape}")
+    arr = _to_array(a)
+    aval = core.get_aval(arr)
+    if aval.ndim == 0:
+        n_inputs = core.concrete_or_error(int, a, "The error occurred in jax.random.choice()")
+    else:
+        axis = _canonicalize_axis(axis, aval.ndim)
+        n_inputs = aval.shape[axis]
+    n_draws = math.prod(shape)
+    if n_draws == 0:
+        return lax.full(tuple(shape), 0, aval.dtype)
+    if n_inputs <= 0:
+        raise ValueError("a must be greater than 0 unless no samples are taken")
+    if not replace and n_draws > n_inputs:
+        raise ValueError(f"Cannot take a larger sample (size {n_draws}) than population (size "
+                         f"{n_inputs}) when 'replace=False'")
+    if p is None:
+        if replace:
+            ind = randint(key, shape, 0, n_inputs)
+            result = ind if aval.ndim == 0 else _take(arr, ind, axis)
+        else:
+            perm = permutation(key, n_inputs if aval.ndim == 0 else arr, axis)
+            pshape = core.get_aval(perm).shape
+            start = (0,) * len(pshape)
+            limit = tuple(n_draws if i == axis else d for i, d in enumerate(pshape))
+            result = lax.slice(perm, start, limit)
+    else:
+        from pyjax._src.numpy import util as jnp_util
+        p_arr, = jnp_util.promote_dtypes_inexact(p)
+        p_aval = core.get_aval(p_arr)
+        if p_aval.shape != (n_inputs,):
+            raise ValueError("p must be None or a 1D vector with the same size as "
+                             f"a.shape[axis]. p has shape {p_aval.shape} and a.shape[axis] is "
+                             f"{n_inputs}.")
+        int_dtype = dtypes.default_int_dtype()
+        if replace:
+            from pyjax._src.numpy import sorting as jnp_sorting
+            p_cuml = lax.cumsum(p_arr, 0)
+            last = lax.reshape(lax.slice(p_cuml, (n_inputs - 1,), (n_inputs,)), ())
+            u = uniform(key, shape, dtype=p_aval.dtype)
+            r = lax.mul(last, lax.sub(_const(1, p_aval.dtype), u))
+            ind = _convert(jnp_sorting.searchsorted(p_cuml, r), int_dtype)
+        else:
+            g = lax.add(gumbel(key, (n_inputs,), dtype=p_aval.dtype, mode=mode),
+                        rb.xla_log_p.bind(p_arr))
+            ind = _convert(_sorting.top_k(g, n_draws)[1], int_dtype)
+        result = ind if aval.ndim == 0 else _take(arr, ind, axis)
+    out_shape = tuple(shape) if aval.ndim == 0 else \
+        aval.shape[0:axis] + tuple(shape) + aval.shape[axis + 1:]
+    return lax.reshape(result, out_shape)
+
+
+def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None):
+    """Samples from categorical distributions given by unnormalised log-probabilities
+    (Gumbel-max with replacement, Gumbel top-k without)."""
+    key, _ = _check_prng_key("categorical", key)
+    logits_arr = _to_array(logits)
+    lshape = core.get_aval(logits_arr).shape
+    batch_shape = tuple(np.delete(lshape, axis))
+    if shape is None:
+        shape = batch_shape
+    else:
+        shape = _canonicalize_shape(shape)
+        _check_shape("categorical", shape, batch_shape)
+    shape_prefix = shape[:len(shape) - len(batch_shape)]
+    ldtype = core.get_aval(logits_arr).dtype
+    ndim = len(lshape)
+    if replace:
+        if axis >= 0:
+            axis -= ndim
+        logits_shape = list(shape[len(shape) - len(batch_shape):])
+        logits_shape.insert(axis % ndim, lshape[axis])
+        g = gumbel(key, (*shape_prefix, *logits_shape), ldtype, mode=mode)
+        expanded = lax.expand_dims(logits_arr, tuple(range(len(shape_prefix))))
+        total = lax.add(g, _broadcast_to(expanded, core.get_aval(g).shape))
+        return lax.argmax(total, axis % len(core.get_aval(total).shape),
+                          dtypes.default_int_dtype())
+    logits_arr = lax.add(logits_arr, gumbel(key, lshape, ldtype, mode=mode))
+    k = math.prod(shape_prefix)
+    axis = axis % ndim
+    if k > lshape[axis]:
+        raise ValueError(f"Number of samples without replacement ({k}) cannot exceed number "
+                         f"of categories ({lshape[axis]}).")
+    perm = tuple(i for i in range(ndim) if i != axis) + (axis,)
+    _, indices = _sorting.top_k(lax.transpose(logits_arr, perm), k)
+    nd = core.get_aval(indices).ndim
+    dimensions = (nd - 1, *range(nd - 1))
+    return lax.reshape(indices, shape, dimensions)
+
+
+def poisson(key, lam, shape=None, dtype=None):
+    """Poisson samples (Knuth's method for lam < 10, transformed rejection otherwise)."""
+    key, _ = _check_prng_key("poisson", key)
+    dtype = _user_dtype(int if dtype is None else dtype)
+    if shape is not None:
+        shape = _canonicalize_shape(shape)
+    else:
+        shape = _shape_of(lam)
+    lam = _broadcast_to(_to_array(lam), shape)
+    lam = _convert(lam, np.float32)
+    return rb.random_poisson_p.bind(key, lam, dtype=np.dtype(dtype),
+                                    partitionable=_partitionable())
+
+
+def geometric(key, p, shape=None, dtype=None):
+    """Geometric samples: the number of trials up to the first success."""
+    key, _ = _check_prng_key("geometric", key)
+    dtype = _user_dtype(int if dtype is None else dtype)
+    if not dtypes.issubdtype(dtype, np.integer):
+        raise ValueError(f"dtype argument to `geometric` must be an int dtype, got {dtype}")
+    shape = _check_broadcast_shapes("geometric", shape, p)
+    from pyjax._src.numpy import util as jnp_util
+    p, = jnp_util.promote_dtypes_inexact(p)
+    pdt = core.get_aval(p).dtype
+    u = uniform(key, shape, pdt)
+    u = lax.select(lax.eq(u, _const(0, pdt)), lax.full_like(u, 1), u)
+    log_u = rb.xla_log_p.bind(u)
+    log_one_minus_p = _broadcast_to(rb.xla_log1p_p.bind(lax.neg(p)), shape)
+    g = lax.add(lax.floor(lax.div(log_u, log_one_minus_p)), _const(1, pdt))
+    return _convert(g, dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# Continuous distributions built on uniform
+
+
+def _log(x):
+    return rb.xla_log_p.bind(x)
+
+
+def _log1p(x):
+    return rb.xla_log1p_p.bind(x)
+
+
+def _sampler_dtype(name, dtype):
+    return _float_dtype(name, dtype)
+
+
+def exponential(key, shape=(), dtype=None):
+    """Exponential samples: ``-log1p(-u)``."""
+    key, _ = _check_prng_key("exponential", key)
+    dtype = _sampler_dtype("exponential", dtype)
+    shape = _canonicalize_shape(shape)
+    u = uniform(key, shape, dtype)
+    return lax.neg(_log1p(lax.neg(u)))
+
+
+def gumbel(key, shape=(), dtype=None, mode=None):
+    """Gumbel samples: ``-log(-log(u))`` (mode 'low') or from 2 draws (mode 'high')."""
+    key, _ = _check_prng_key("gumbel", key)
+    dtype = _sampler_dtype("gumbel", dtype)
+    shape = _canonicalize_shape(shape)
+    if mode is None:
+        mode = "low"
+    if mode not in ("highest", "high", "low"):
+        raise ValueError("Must provide valid mode for gumbel got: %s" % mode)
+    if mode == "highest":
+        raise NotImplementedError("gumbel mode='highest' is not supported by pyjax")
+    info = dtypes.finfo(dtype)
+    if mode == "high":
+        high, low = _unstack(_uniform(key, 0., 1., (2,) + tuple(shape), np.dtype(dtype)))
+        # high + 2**-nmant * low (an exact scaling, so the FMA is one rounding) + tiny
+        x = rb.fma_p.bind(_const(2.0 ** -info.nmant, dtype) if not shape else
+                          _broadcast_to(_const(2.0 ** -info.nmant, dtype), shape), low, high)
+        x = lax.add(x, _const(info.tiny, dtype))
+        x = lax.select(lax.ge(high, _const(0.5, dtype)), high, x)
+        return lax.neg(_log(lax.neg(_log1p(lax.neg(x)))))
+    u = _uniform(key, info.tiny, 1., tuple(shape), np.dtype(dtype))
+    return lax.neg(_log(lax.neg(_log(u))))
+
+
+def laplace(key, shape=(), dtype=None):
+    """Laplace samples: ``sign(u) * log1p(-|u|)`` with u uniform in (-1, 1)."""
+    key, _ = _check_prng_key("laplace", key)
+    dtype = _sampler_dtype("laplace", dtype)
+    shape = _canonicalize_shape(shape)
+    u = uniform(key, shape, dtype, minval=-1. + float(dtypes.finfo(dtype).epsneg), maxval=1.)
+    return lax.mul(lax.sign(u), _log1p(lax.neg(lax.abs(u))))
+
+
+def logistic(key, shape=(), dtype=None):
+    """Logistic samples: ``log(u) - log1p(-u)``."""
+    key, _ = _check_prng_key("logistic", key)
+    dtype = _sampler_dtype("logistic", dtype)
+    shape = _canonicalize_shape(shape)
+    x = uniform(key, shape, dtype, minval=float(dtypes.finfo(dtype).tiny), maxval=1.)
+    return lax.sub(_log(x), _log1p(lax.neg(x)))
+
+
+def cauchy(key, shape=(), dtype=None):
+    """Cauchy samples: ``tan(pi * (u - 0.5))``."""
+    key, _ = _check_prng_key("cauchy", key)
+    dtype = _sampler_dtype("cauchy", dtype)
+    shape = _canonicalize_shape(shape)
+    u = uniform(key, shape, dtype, minval=float(dtypes.finfo(dtype).eps), maxval=1.)
+    return lax.tan(lax.mul(_const(np.pi, dtype), lax.sub(u, _const(0.5, dtype))))
+
+
+def truncated_normal(key, lower, upper, shape=None, dtype=None):
+    """Normal samples truncated to the open interval (lower, upper), by inverting the CDF."""
+    if shape is not None:
+        shape = _canonicalize_shape(shape)
+    key, _ = _check_prng_key("truncated_normal", key)
+    dtype = _user_dtype(float if dtype is None else dtype)
+    if not dtypes.issubdtype(dtype, np.floating):
+        raise ValueError("dtype argument to `truncated_normal` must be a float dtype, "
+                         f"got {dtype}")
+    dtype = np.dtype(dtype)
+    if shape is None:
+        shape = _broadcast_shapes(_shape_of(lower), _shape_of(upper))
+    else:
+        _check_shape("truncated_normal", shape, _shape_of(lower), _shape_of(upper))
+    lower = _convert(lower, dtype)
+    upper = _convert(upper, dtype)
+    # x / sqrt2 by a constant is x * (1/sqrt2) on XLA:CPU.
+    inv_sqrt2 = _const(1 / np.array(np.sqrt(2), dtype), dtype)
+    a = rb.xla_erf_p.bind(lax.mul(lower, inv_sqrt2))
+    b = rb.xla_erf_p.bind(lax.mul(upper, inv_sqrt2))
+    u = _uniform(key, a, b, tuple(shape), dtype)
+    out = lax.mul(_const(np.sqrt(2), dtype), rb.xla_erf_inv_p.bind(u))
+    lo = lax.nextafter(_stop_gradient(lower), _const(np.inf, dtype))
+    hi = lax.nextafter(_stop_gradient(upper), _const(-np.inf, dtype))
+    return lax.min(lax.max(out, _broadcast_to(lo, shape)), _broadcast_to(hi, shape))
+
+
+def pareto(key, b, shape=None, dtype=None):
+    """Pareto samples: ``exp(exponential / b)``."""
+    key, _ = _check_prng_key("pareto", key)
+    dtype = _sampler_dtype("pareto", dtype)
+    shape = _check_broadcast_shapes("pareto", shape, b)
+    b = _convert(b, dtype)
+    e = exponential(key, shape, dtype)
+    return lax.exp(lax.div(e, _broadcast_to(b, shape)))
+
+
+def weibull_min(key, scale, concentration, shape=(), dtype=None):
+    """Weibull samples: ``(-log1p(-u)) ** (1 / concentration) * scale``."""
+    key, _ = _check_prng_key("weibull_min", key)
+    dtype = _sampler_dtype("weibull_min", dtype)
+    shape = _canonicalize_shape(shape)
+    u = uniform(key, shape, dtype, 0, 1)
+    from pyjax import numpy as jnp
+    return jnp.power(lax.neg(_log1p(lax.neg(u))), 1.0 / jnp.asarray(concentration)) * scale
+
+
+def rayleigh(key, scale, shape=None, dtype=None):
+    """Rayleigh samples: ``scale * sqrt(-2 log u)``."""
+    key, _ = _check_prng_key("rayleigh", key)
+    dtype = _sampler_dtype("rayleigh", dtype)
+    shape = _check_broadcast_shapes("rayleigh", shape, scale)
+    u = uniform(key, shape, dtype)
+    scale = _broadcast_to(_convert(scale, dtype), shape)
+    sqrt_u = lax.sqrt(lax.mul(_log(u), _const(-2, dtype)))
+    return lax.mul(scale, sqrt_u)
+
+
+def triangular(key, left, mode, right, shape=None, dtype=None):
+    """Triangular samples on [left, right] with peak at mode (inverse CDF)."""
+    key, _ = _check_prng_key("triangular", key)
+    dtype = _sampler_dtype("triangular", dtype)
+    shape = _check_broadcast_shapes("triangular", shape, left, mode, right)
+    left = _broadcast_to(_convert(left, dtype), shape)
+    right = _broadcast_to(_convert(right, dtype), shape)
+    mode = _broadcast_to(_convert(mode, dtype), shape)
+    fc = lax.div(lax.sub(mode, left), lax.sub(right, left))
+    u = uniform(key, shape, dtype)
+    out1 = lax.add(left, lax.sqrt(lax.mul(lax.mul(u, lax.sub(right, left)),
+                                          lax.sub(mode, left))))
+    out2 = lax.sub(right, lax.sqrt(lax.mul(lax.mul(lax.sub(_const(1, dtype), u),
+                                                   lax.sub(right, left)),
+                                           lax.sub(right, mode))))
+    return lax.select(lax.lt(u, fc), out1, out2)
+
+
+def lognormal(key, sigma=np.float32(1), shape=None, dtype=None):
+    """Log-normal samples: ``exp(sigma * normal)``."""
+    key, _ = _check_prng_key("lognormal", key)
+    dtype = _user_dtype(float if dtype is None else dtype)
+    if not dtypes.issubdtype(dtype, np.inexact):
+        raise ValueError("dtype argument to `lognormal` must be a float or complex dtype, "
+                         f"got {dtype}")
+    shape = _check_broadcast_shapes("lognormal", shape, sigma)
+    sigma = _convert(sigma, dtype)
+    scaled = lax.mul(normal(key, shape, dtype), _broadcast_to(sigma, shape))
+    return lax.exp(scaled)
+
+
+def wald(key, mean, shape=None, dtype=None):
+    """Wald (inverse Gaussian) samples."""
+    key, _ = _check_prng_key("wald", key)
+    dtype = _sampler_dtype("wald", dtype)
+    shape = _check_broadcast_shapes("wald", shape, mean)
+    k1, k2 = _unstack(_split(key, 2))
+    mean = _broadcast_to(_convert(mean, dtype), shape)
+    v = normal(k1, shape, dtype)
+    z = uniform(k2, shape, dtype)
+    y = lax.integer_pow(v, 2)
+    y_sq = lax.integer_pow(y, 2)
+    mean_sq = lax.integer_pow(mean, 2)
+    c = lambda x: _const(x, dtype)  # noqa: E731
+    sqrt_term = lax.sqrt(rb.fma_p.bind(lax.mul(c(4), mean), y, lax.mul(mean_sq, y_sq)))
+    x = lax.sub(lax.add(mean, lax.mul(lax.mul(mean_sq, y), c(0.5))),
+                lax.mul(lax.mul(mean, c(0.5)), sqrt_term))
+    return lax.select(lax.le(z, lax.div(mean, lax.add(mean, x))), x, lax.div(mean_sq, x))
+
+
+# ----------------------------------------------------------------------------------------------
+# Gamma family (Marsaglia-Tsang in the random_gamma primitive)
+
+
+def _gamma(key, a, shape, dtype, log_space=False):
+    if shape is None:
+        shape = _shape_of(a)
+    else:
+        _check_shape("gamma", shape, _shape_of(a))
+    a = _convert(a, dtype)
+    if core.get_aval(a).shape != tuple(shape):
+        a = _broadcast_to(a, shape)
+    return rb.random_gamma_p.bind(key, a, log_space=log_space, partitionable=_partitionable())
+
+
+def gamma(key, a, shape=None, dtype=None):
+    """Gamma(a) samples, differentiable in ``a`` (implicit reparameterisation)."""
+    key, _ = _check_prng_key("gamma", key)
+    dtype = _sampler_dtype("gamma", dtype)
+    if shape is not None:
+        shape = _canonicalize_shape(shape)
+    return _gamma(key, a, shape, np.dtype(dtype))
+
+
+def loggamma(key, a, shape=None, dtype=None):
+    """log of Gamma(a) samples, computed in log space (accurate for small ``a``)."""
+    key, _ = _check_prng_key("loggamma", key)
+    dtype = _user_dtype(float if dtype is None else dtype)
+    if not dtypes.issubdtype(dtype, np.floating):
+        raise ValueError(f"dtype argument to `gamma` must be a float dtype, got {dtype}")
+    if shape is not None:
+        shape = _canonicalize_shape(shape)
+    return _gamma(key, a, shape, np.dtype(dtype), log_space=True)
+
+
+def beta(key, a, b, shape=None, dtype=None):
+    """Beta(a, b) samples from two log-gamma samples."""
+    key, _ = _check_prng_key("beta", key)
+    dtype = np.dtype(_sampler_dtype("beta", dtype))
+    shape = _check_broadcast_shapes("beta", shape, a, b)
+    a = _convert(a, dtype)
+    b = _convert(b, dtype)
+    key_a, key_b = _unstack(_split(key))
+    a = _broadcast_to(a, shape)
+    b = _broadcast_to(b, shape)
+    log_gamma_a = loggamma(key_a, a, shape, dtype)
+    log_gamma_b = loggamma(key_b, b, shape, dtype)
+    log_max = lax.max(log_gamma_a, log_gamma_b)
+    gamma_a_scaled = lax.exp(lax.sub(log_gamma_a, log_max))
+    gamma_b_scaled = lax.exp(lax.sub(log_gamma_b, log_max))
+    return lax.div(gamma_a_scaled, lax.add(gamma_a_scaled, gamma_b_scaled))
+
+
+def _softmax_last(x):
+    shape = core.get_aval(x).shape
+    nd = len(shape)
+    m = _stop_gradient(lax.reduce_max(x, (nd - 1,)))
+    unnormalized = lax.exp(lax.sub(x, lax.broadcast_in_dim(m, shape, tuple(range(nd - 1)))))
+    total = lax.reduce_sum(unnormalized, (nd - 1,))
+    # Division by a broadcast value is a multiplication by its reciprocal on XLA:CPU.
+    inv = lax.div(_const(1, core.get_aval(x).dtype), total)
+    return lax.mul(unnormalized, lax.broadcast_in_dim(inv, shape, tuple(range(nd - 1))))
+
+
+def dirichlet(key, alpha, shape=None, dtype=None):
+    """Dirichlet(alpha) samples: softmax of log-gamma samples."""
+    key, _ = _check_prng_key("dirichlet", key)
+    dtype = np.dtype(_sampler_dtype("dirichlet", dtype))
+    if shape is not None:
+        shape = _canonicalize_shape(shape)
+    if not np.ndim(alpha) >= 1:
+        raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == "
+                         f"{np.ndim(alpha)}")
+    ashape = _shape_of(alpha)
+    if shape is None:
+        shape = ashape[:-1]
+    else:
+        _check_shape("dirichlet", shape, ashape[:-1])
+    alpha = _convert(alpha, dtype)
+    log_gamma_samples = loggamma(key, alpha, tuple(shape) + ashape[-1:], dtype)
+    return _softmax_last(log_gamma_samples)
+
+
+def t(key, df, shape=None, dtype=None):
+    """Student's t samples: ``normal * sqrt((df/2) / gamma(df/2))``."""
+    key, _ = _check_prng_key("t", key)
+    dtype = np.dtype(_sampler_dtype("t", dtype))
+    shape = _check_broadcast_shapes("t", shape, df)
+    df = _convert(df, dtype)
+    key_n, key_g = _unstack(_split(key))
+    n = normal(key_n, shape, dtype)
+    half_df = lax.mul(df, _const(0.5, dtype))
+    g = gamma(key_g, half_df, shape, dtype)
+    return lax.mul(n, lax.sqrt(lax.div(_broadcast_to(half_df, shape), g)))
+
+
+def chisquare(key, df, shape=None, dtype=None):
+    """Chi-square samples: ``2 * exp(loggamma(df / 2))``."""
+    key, _ = _check_prng_key("chisquare", key)
+    dtype = np.dtype(_sampler_dtype("chisquare", dtype))
+    shape = _check_broadcast_shapes("chisquare", shape, df)
+    df = _convert(df, dtype)
+    half_df = lax.mul(df, _const(0.5, dtype))
+    log_g = loggamma(key, half_df, shape, dtype)
+    return lax.mul(lax.exp(log_g), _const(2, dtype))
+
+
+def f(key, dfnum, dfden, shape=None, dtype=None):
+    """F-distribution samples: ratio of scaled chi-square samples."""
+    key, _ = _check_prng_key("f", key)
+    dtype = np.dtype(_sampler_dtype("f", dtype))
+    shape = _check_broadcast_shapes("f", shape, dfnum, dfden)
+    dfden = _convert(dfden, dtype)
+    dfnum = _convert(dfnum, dtype)
+    key_dfd, key_dfn = _unstack(_split(key))
+    chi2_dfn = chisquare(key_dfn, dfnum, shape, dtype)
+    chi2_dfd = chisquare(key_dfd, dfden, shape, dtype)
+    num = _div_maybe_scalar(chi2_dfn, dfnum)
+    den = _div_maybe_scalar(chi2_dfd, dfden)
+    return lax.div(num, den)
+
+
+def _div_maybe_scalar(x, y):
+    """x / y as XLA:CPU computes it: by a broadcast scalar, a multiply by the reciprocal."""
+    shape = core.get_aval(x).shape
+    if core.get_aval(y).shape == () and shape != ():
+        return lax.mul(x, lax.div(_const(1, core.get_aval(y).dtype), y))
+    return lax.div(x, _broadcast_to(y, shape))
+
+
+def generalized_normal(key, p, shape=(), dtype=None):
+    """Generalized normal samples with density proportional to ``exp(-|x|**p)``."""
+    shape = _canonicalize_shape(shape)
+    key, _ = _check_prng_key("generalized_normal", key)
+    dtype = np.dtype(_user_dtype(float if dtype is None else dtype))
+    k0, k1 = _unstack(split(key))
+    g = gamma(k0, 1 / p, shape, dtype)
+    r = rademacher(k1, shape, dtype)
+    return lax.mul(r, lax.pow(g, _const(1 / p, dtype)))
+
+
+def ball(key, d, p=2, shape=(), dtype=None):
+    """Uniform samples from the unit Lp ball in d dimensions."""
+    shape = _canonicalize_shape(shape)
+    key, _ = _check_prng_key("ball", key)
+    dtype = np.dtype(_user_dtype(float if dtype is None else dtype))
+    d = core.concrete_or_error(operator.index, d, "The error occurred in jax.random.ball()")
+    k1, k2 = _unstack(split(key))
+    g = generalized_normal(k1, p, (*shape, d), dtype)
+    e = exponential(k2, shape, dtype)
+    nd = len(shape) + 1
+    s = lax.reduce_sum(lax.pow(lax.abs(g), _const(p, dtype)), (nd - 1,))
+    denom = lax.pow(lax.add(s, e), _const(1 / p, dtype))
+    return lax.div(g, lax.broadcast_in_dim(denom, (*shape, d), tuple(range(nd - 1))))
+
+
+def maxwell(key, shape=(), dtype=None):
+    """Maxwell samples: the norm of a 3-d standard normal vector."""
+    key, _ = _check_prng_key("maxwell", key)
+    dtype = np.dtype(_sampler_dtype("maxwell", dtype))
+    shape = _canonicalize_shape(shape)
+    x = normal(key, shape + (3,), dtype)
+    return lax.sqrt(lax.reduce_sum(lax.mul(x, x), (len(shape),)))
+
+
+def double_sided_maxwell(key, loc, scale, shape=(), dtype=None):
+    """Double-sided Maxwell samples: a Maxwell sample with a random sign, scaled and shifted."""
+    key, _ = _check_prng_key("double_sided_maxwell", key)
+    dtype = np.dtype(_sampler_dtype("double_sided_maxwell", dtype))
+    shape = _canonicalize_shape(shape)
+    params_shapes = _broadcast_shapes(_shape_of(loc), _shape_of(scale))
+    if not shape:
+        shape = params_shapes
+    shape = tuple(shape) + tuple(params_shapes)
+    maxwell_key, rademacher_key = _unstack(_split(key))
+    maxwell_rvs = maxwell(maxwell_key, shape=shape, dtype=dtype)
+    random_sign = rademacher(rademacher_key, shape=shape, dtype=dtype)
+    scaled = lax.mul(lax.mul(random_sign, maxwell_rvs), _broadcast_to(_convert(scale, dtype),
+                                                                       shape))
+    return lax.add(scaled, _broadcast_to(_convert(loc, dtype), shape))
+
+
+def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky"):
+    """Multivariate normal samples ``mean + factor @ z`` (factor from cholesky/eigh/svd)."""
+    key, _ = _check_prng_key("multivariate_normal", key)
+    from pyjax._src.numpy import util as jnp_util
+    mean, cov = jnp_util.promote_dtypes_inexact(mean, cov)
+    if method not in {"svd", "eigh", "cholesky"}:
+        raise ValueError("method must be one of {'svd', 'eigh', 'cholesky'}")
+    if dtype is None:
+        dtype = core.get_aval(mean).dtype
+    else:
+        dtype = _user_dtype(dtype)
+    if not dtypes.issubdtype(dtype, np.floating):
+        raise ValueError("dtype argument to `multivariate_normal` must be a float dtype, "
+                         f"got {dtype}")
+    if shape is not None:
+        shape = _canonicalize_shape(shape)
+    mshape, cshape = core.get_aval(mean).shape, core.get_aval(cov).shape
+    if not len(mshape) >= 1:
+        raise ValueError(f"multivariate_normal requires mean.ndim >= 1, got mean.ndim == "
+                         f"{len(mshape)}")
+    if not len(cshape) >= 2:
+        raise ValueError(f"multivariate_normal requires cov.ndim >= 2, got cov.ndim == "
+                         f"{len(cshape)}")
+    n = mshape[-1]
+    if cshape[-2:] != (n, n):
+        raise ValueError(f"multivariate_normal requires cov.shape == (..., n, n) for n={n}, "
+                         f"but got cov.shape == {cshape}.")
+    if shape is None:
+        shape = _broadcast_shapes(mshape[:-1], cshape[:-2])
+    else:
+        _check_shape("normal", shape, mshape[:-1], cshape[:-2])
+    factor = rb.cov_factor_p.bind(cov, method=method)
+    z = normal(key, tuple(shape) + mshape[-1:], dtype)
+    # mean + einsum('...ij,...j->...i', factor, z)
+    out_shape = _broadcast_shapes(tuple(shape) + (n,), cshape[:-1])
+    prod_shape = out_shape + (n,)
+    fz = lax.mul(_broadcast_to(factor, prod_shape),
+                 _broadcast_to(lax.expand_dims(z, (len(shape),)), prod_shape))
+    return lax.add(_broadcast_to(mean, out_shape), lax.reduce_sum(fz, (len(prod_shape) - 1,)))

@@ -14,32 +14,58 @@ from pyjax._src.interpreters import batching
 from pyjax._src.interpreters.batching import BatchTrace, BatchTracer, not_mapped
 
 
-def _broadcast_prefix(prefix, tree, is_leaf=None):
-    """One entry of ``prefix`` per leaf of ``tree`` (a prefix tree's leaf covers a subtree)."""
-    out = []
-
-    def add(p, subtree):
-        n = len(tree_util.tree_leaves(subtree, is_leaf=lambda x: x is None))
-        out.extend([p] * n)
-
-    tree_util.tree_map(add, prefix, tree, is_leaf=lambda x: x is None)
-    return out
+_IN_AXES_TYPE_ERROR = ("vmap in_axes must be an int, None, or a tuple of entries corresponding to "
+                       "the positional arguments passed to the function, but got {}.")
 
 
-def _flatten_axes(what, tree, axes):
-    leaves = tree_util.tree_leaves(tree, is_leaf=lambda x: x is None)
+def _flatten_axes(what, treedef, axis_tree, kws=False):
+    """One axis (or None) per leaf of ``treedef``; ``axis_tree`` is a tree prefix of it, whose
+    entries (None included) cover whole subtrees. JAX's ``flatten_axes``."""
+    proxy = object()
+    dummy = tree_util.tree_unflatten(treedef, [object()] * treedef.num_leaves)
+    axes = []
+
+    def add(axis, subtree):
+        axes.extend([axis] * len(tree_util.tree_leaves(subtree)))
+
+    proxied = tree_util.tree_map(lambda a: proxy if a is None else a, axis_tree,
+                                 is_leaf=lambda a: a is None)
     try:
-        flat = _broadcast_prefix(axes, tree)
-    except (ValueError, TypeError) as e:
+        tree_util.tree_map(add, proxied, dummy)
+    except ValueError:
+        if kws:  # (args, kwargs): the message is about the positional arguments only
+            treedef = tree_util.treedef_children(treedef)[0]
+            axis_tree = axis_tree[0]
         raise ValueError(f"{what} specification must be a tree prefix of the corresponding "
-                         f"value, got specification {axes} for value tree "
-                         f"{tree_util.tree_structure(tree)}.") from e
-    assert len(flat) == len(leaves)
-    return [None if leaf is None else a for a, leaf in zip(flat, leaves)]
+                         f"value, got specification {axis_tree} for value tree "
+                         f"{treedef}.") from None
+    assert len(axes) == treedef.num_leaves
+    return [None if a is proxy else a for a in axes]
+
+
+def _check_axes_leaves(what, axes):
+    leaves = tree_util.tree_leaves(axes, is_leaf=lambda a: a is None)
+    if not all(a is None or type(a) is int for a in leaves):
+        raise TypeError(f"vmap {what} must be an int, None, or (nested) container with those "
+                        f"types as leaves, but got {axes}.")
 
 
 def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
-    """Vectorise ``fun`` over a new leading (or ``in_axes``) axis of its arguments.
+    """Vectorise ``fun`` over a new axis of its arguments.
+
+    Args:
+      fun: the function to map; it sees one slice of each mapped argument.
+      in_axes: the axis of each argument to map over: an int, None (not mapped), or a tuple
+        with one entry per positional argument, each a tree prefix of that argument (dicts,
+        lists and tuples of ints/None). Keyword arguments are always mapped over axis 0.
+      out_axes: where the mapped axis goes in each output (a tree prefix of the outputs); None
+        only for outputs that do not depend on the mapped axis.
+      axis_name: a name for the mapped axis, for collectives such as ``lax.psum``.
+      axis_size: the size of the mapped axis, needed when no argument is mapped.
+      spmd_axis_name: accepted for compatibility; unused with one device.
+
+    Returns:
+      The vectorised function.
 
     Example:
         >>> vmap(lambda x, y: x @ y, in_axes=(0, None))(jnp.ones((3, 2)), jnp.ones(2))
@@ -48,10 +74,12 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
     if not callable(fun):
         raise TypeError(f"vmap requires a callable argument, got {fun}")
     if isinstance(in_axes, list):
+        # As JAX: lists and tuples of per-argument axes are interchangeable here.
         in_axes = tuple(in_axes)
-    if not (in_axes is None or isinstance(in_axes, (int, tuple, dict))):
-        raise TypeError("vmap in_axes must be an int, None, or a tuple of entries corresponding "
-                        f"to the positional arguments passed to the function, but got {in_axes}.")
+    if not (in_axes is None or type(in_axes) in (int, tuple)):
+        raise TypeError(_IN_AXES_TYPE_ERROR.format(in_axes))
+    _check_axes_leaves("in_axes", in_axes)
+    _check_axes_leaves("out_axes", out_axes)
 
     @functools.wraps(fun)
     def vmap_f(*args, **kwargs):
@@ -59,38 +87,37 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             raise ValueError("vmap in_axes must be an int, None, or a tuple of entries "
                              "corresponding to the positional arguments passed to the function, "
                              f"but got len(in_axes)={len(in_axes)}, len(args)={len(args)}")
-        args_tree = (args, kwargs)
-        leaves_with_path, in_tree = tree_util.tree_flatten_with_path(args_tree)
+        leaves_with_path, in_tree = tree_util.tree_flatten_with_path((args, kwargs))
         leaves = [leaf for _, leaf in leaves_with_path]
-        axes = _flatten_axes("vmap in_axes", args, in_axes) + _flatten_axes(
-            "vmap in_axes", kwargs, 0)
-        axes = [a for a, leaf in zip(axes, tree_util.tree_leaves(
-            (args, kwargs), is_leaf=lambda x: x is None)) if leaf is not None]
+        axes = _flatten_axes("vmap in_axes", in_tree, (in_axes, 0), kws=True)
         if not leaves and axis_size is None:
             raise ValueError("vmap wrapped function must be passed at least one argument "
                              "containing an array or axis_size must be specified, got empty "
                              f"*args={args} and **kwargs={kwargs}")
         leaves = [_to_jax(x) if a is not None else x for x, a in zip(leaves, axes)]
-        sizes = []
-        canon_axes = []
-        for (path, x), a in zip(leaves_with_path, axes):
+        sizes, canon_axes = [], []
+        for (path, _), x, a in zip(leaves_with_path, leaves, axes):
             if a is None:
                 canon_axes.append(None)
                 continue
-            shape = core.get_aval(x).shape
-            if not -len(shape) <= a < max(len(shape), 1) or len(shape) == 0:
+            aval = core.get_aval(x)
+            shape = aval.shape
+            if not -len(shape) <= a < len(shape):
                 raise ValueError(f"vmap was requested to map its argument along axis {a}, which "
-                                 f"implies that its rank should be at least {a + 1 if a >= 0 else -a}"
-                                 f", but is only {len(shape)} (its shape is {shape})")
-            a = a % len(shape)
+                                 "implies that its rank should be at least "
+                                 f"{a + 1 if a >= 0 else -a}, but is only {len(shape)} (its "
+                                 f"shape is {shape})")
+            a %= len(shape)
             canon_axes.append(a)
-            sizes.append((shape[a], a, path, core.get_aval(x)))
+            sizes.append((shape[a], a, path, aval))
         size = axis_size
         if sizes:
             distinct = {s for s, *_ in sizes}
             if len(distinct) > 1 or (axis_size is not None and distinct != {axis_size}):
                 raise ValueError(_size_error(fun, sizes))
             size = sizes[0][0]
+        elif size is None:
+            raise ValueError("vmap must have at least one non-None value in in_axes")
         trace = BatchTrace(core.current_trace(), size, axis_name)
         ins = [BatchTracer(trace, x, a) if a is not None else x
                for x, a in zip(leaves, canon_axes)]
@@ -99,14 +126,14 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
                 a_in, k_in = tree_util.tree_unflatten(in_tree, ins)
                 out = fun(*a_in, **k_in)
             out_leaves, out_tree = tree_util.tree_flatten(out)
-            flat_out_axes = _flatten_axes("vmap out_axes", out, out_axes)
-            flat_out_axes = [a for a, leaf in zip(flat_out_axes, tree_util.tree_leaves(
-                out, is_leaf=lambda x: x is None)) if leaf is not None]
-            results = []
+            flat_out_axes = _flatten_axes("vmap out_axes", out_tree, out_axes)
+            infos = [trace.to_batch_info(o) for o in out_leaves]
+            for i, ((_, dim), oa) in enumerate(zip(infos, flat_out_axes)):
+                if oa is None and dim is not not_mapped:
+                    raise _mapped_output_error(axis_name, out_tree, flat_out_axes, i, dim)
             with set_current_trace(trace.parent):
-                for o, oa in zip(out_leaves, flat_out_axes):
-                    val, dim = trace.to_batch_info(o)
-                    results.append(_finish_output(val, dim, oa, size))
+                results = [_finish_output(val, dim, oa, size)
+                           for (val, dim), oa in zip(infos, flat_out_axes)]
         finally:
             trace.invalidate()
         return tree_util.tree_unflatten(out_tree, results)
@@ -114,10 +141,17 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
     return vmap_f
 
 
+def _mapped_output_error(axis_name, out_tree, flat_out_axes, i, dim):
+    if axis_name is not None:
+        return ValueError(f"vmap has mapped output (axis_name={axis_name}) but out_axes is None")
+    full = tree_util.tree_unflatten(out_tree, flat_out_axes)
+    paths = [p for p, _ in tree_util.tree_flatten_with_path(full, is_leaf=lambda x: x is None)[0]]
+    return ValueError(f"at vmap out_axes{tree_util.keystr(tuple(paths[i]))}, got axis spec None "
+                      f"but output was batched on axis {dim}")
+
+
 def _finish_output(val, dim, out_axis, size):
     if out_axis is None:
-        if dim is not not_mapped:
-            raise ValueError("vmap has mapped output but out_axes is None")
         return val
     val = _to_jax(val)
     ndim = len(core.get_aval(val).shape) + (dim is not_mapped)
@@ -174,6 +208,53 @@ def _argument_name(path, names):
 
 
 # ----------------------------------------------------------------------------------------------
+# lax.map
+
+
+def map(f, xs, *, batch_size=None):  # noqa: A001 (lax.map's name)
+    """``f`` applied to each slice of ``xs`` along its leading axis, results stacked (lax.map).
+
+    Unlike JAX's, which loops with ``scan``, the slices are computed at once with ``vmap``, or
+    ``batch_size`` slices at a time (the remainder last), which bounds the memory used.
+
+    Args:
+      f: a function of one slice of ``xs`` (a pytree like ``xs``).
+      xs: a pytree of arrays sharing their leading dimension.
+      batch_size: if given, how many slices to compute at once.
+
+    Returns:
+      The pytree of ``f``'s outputs, each with the leading dimension of ``xs``.
+
+    Example:
+        >>> map(lambda x: x * 2, jnp.arange(3.))
+        Array([0., 2., 4.], dtype=float32)
+    """
+    from pyjax._src.primitives import structural
+    leaves, treedef = tree_util.tree_flatten(xs)
+    leaves = [_to_jax(x) for x in leaves]
+    lengths = {core.get_aval(x).shape[0] if core.get_aval(x).shape else None for x in leaves}
+    if None in lengths or len(lengths) > 1:
+        shapes = [core.get_aval(x).shape for x in leaves]
+        raise ValueError("scan got values with different leading axis sizes: "
+                         + ", ".join(str(s[0]) if s else "()" for s in shapes) + ".")
+    g = vmap(lambda *slices: f(tree_util.tree_unflatten(treedef, slices)))
+    if batch_size is None or not leaves:
+        return g(*leaves)
+    batch_size = int(batch_size)
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    length = lengths.pop()
+    chunks = [g(*[structural.slice_in_dim(x, start, min(start + batch_size, length))
+                  for x in leaves])
+              for start in range(0, length, batch_size)]
+    if len(chunks) == 1:
+        return chunks[0]
+    if not chunks:  # an empty leading axis: f still defines the output structure
+        return g(*leaves)
+    return tree_util.tree_map(lambda *parts: structural.concatenate(parts, 0), *chunks)
+
+
+# ----------------------------------------------------------------------------------------------
 # Jacobians
 
 
@@ -186,7 +267,7 @@ def _std_basis(leaves):
         aval = core.get_aval(x)
         eye = np.zeros((total, n), aval.dtype)
         eye[start:start + n] = np.eye(n, dtype=aval.dtype)
-        out.append(ArrayImpl(eye.reshape((total,) + aval.shape)))
+        out.append(ArrayImpl(eye.reshape((total,) + aval.shape), aval.weak_type))
         start += n
     return out, sizes
 

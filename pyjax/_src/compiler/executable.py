@@ -1,71 +1,27 @@
-"""The compiled callable of a jaxpr.
+"""The compiled callable of a jaxpr: ``compile_jaxpr(jaxpr)(buffers) -> outputs``.
 
-Until kernels are generated with LLVM, a jaxpr is compiled to a straight-line Python function
-that calls each primitive's impl on NumPy buffers, drops each buffer after its last use, and
-applies the algebraic rewrites XLA makes that change results (division by a constant or a
-broadcast scalar becomes multiplication by its reciprocal).
+Pipeline: passes.optimize (inlining, simplification, constant folding, CSE, DCE) ->
+fusion.fuse (kernels and fallback equations) -> llvm.build (native kernels, cached in memory and
+on disk) -> a straight-line Python function that calls each kernel and each fallback impl in
+order, dropping every buffer after its last use.
+
+``config.pyjax_use_interpreter`` selects the interpreter instead: a straight-line Python
+function calling each primitive's impl (with the rewrite XLA makes that changes results:
+x / c -> x * (1/c) for a constant c). It is also what runs when llvmlite is unavailable.
 """
+from __future__ import annotations
+
 import functools
+import os
+import warnings
 import weakref
 
 import numpy as np
 
-from pyjax._src import core
+from pyjax._src.config import config
 from pyjax._src.core import Literal
 
-
-class Executable:
-    """Runs a (const-free) jaxpr on NumPy buffers: ``exe(consts + args) -> list of outputs``."""
-
-    __slots__ = ("jaxpr", "run", "source", "__weakref__")
-
-    def __init__(self, jaxpr):
-        self.jaxpr = jaxpr
-        # __name__ attributes NumPy's floating-point warnings to pyjax, whose filter hides them.
-        names, namespace = {}, {"__name__": "pyjax._src.compiler.generated"}
-        lines = []
-
-        def name_of(v):
-            if type(v) is Literal:
-                key = f"k{len(namespace)}"
-                namespace[key] = v.val
-                return key
-            n = names.get(v)
-            if n is None:
-                n = names[v] = f"v{len(names)}"
-            return n
-
-        inputs = [name_of(v) for v in jaxpr.constvars + jaxpr.invars]
-        outputs = [name_of(v) for v in jaxpr.outvars]
-        last_use = {}
-        for i, eqn in enumerate(jaxpr.eqns):
-            for v in eqn.invars:
-                if type(v) is not Literal:
-                    last_use[v] = i
-        keep = {v for v in jaxpr.outvars if type(v) is not Literal}
-        for i, eqn in enumerate(jaxpr.eqns):
-            fn = _impl_for(eqn)
-            fname = f"f{i}"
-            namespace[fname] = fn
-            args = ", ".join(name_of(v) for v in eqn.invars)
-            outs = [name_of(v) for v in eqn.outvars]
-            target = ", ".join(outs) + ("," if eqn.primitive.multiple_results else "")
-            if eqn.primitive.multiple_results and not outs:
-                target = "_"
-            lines.append(f"    {target} = {fname}({args})")
-            dead = [name_of(v) for v in eqn.invars
-                    if type(v) is not Literal and last_use.get(v) == i and v not in keep]
-            if dead:
-                lines.append(f"    del {', '.join(sorted(set(dead)))}")
-        unpack = f"    {', '.join(inputs)}{',' if len(inputs) == 1 else ''} = args\n" \
-            if inputs else ""
-        self.source = ("def run(args):\n" + unpack + "\n".join(lines)
-                       + f"\n    return [{', '.join(outputs)}]\n")
-        exec(compile(self.source, "<pyjax executable>", "exec"), namespace)
-        self.run = namespace["run"]
-
-    def __call__(self, args):
-        return self.run(args)
+_GENERATED = "pyjax._src.compiler.generated"  # NumPy's warnings from here are filtered
 
 
 def _impl_for(eqn):
@@ -76,7 +32,8 @@ def _impl_for(eqn):
             type(eqn.invars[1]) is Literal):
         # XLA folds x / c into x * (1/c) for a constant c.
         from pyjax._src.primitives.elementwise import mul_p
-        recip = np.reciprocal(eqn.invars[1].val)
+        with np.errstate(all="ignore"):
+            recip = np.reciprocal(eqn.invars[1].val)
         mul = mul_p.impl
         return lambda x, _: mul(x, recip)
     if eqn.params:
@@ -84,15 +41,183 @@ def _impl_for(eqn):
     return impl
 
 
+class _Source:
+    """Builds the straight-line Python function of a sequence of steps."""
+
+    def __init__(self):
+        self.names = {}
+        self.namespace = {"__name__": _GENERATED, "_contig": _contiguous}
+        self.lines = []
+
+    def const(self, value):
+        key = f"k{len(self.namespace)}"
+        self.namespace[key] = value
+        return key
+
+    def name(self, v):
+        if type(v) is Literal:
+            return self.const(v.val)
+        n = self.names.get(v)
+        if n is None:
+            n = self.names[v] = f"v{len(self.names)}"
+        return n
+
+    def function(self, inputs, outputs, steps, keep):
+        """steps: [(callable, in_atoms, out_vars, multiple, contiguous_inputs)]."""
+        last_use = {}
+        for i, (_, ins, _, _, _) in enumerate(steps):
+            for v in ins:
+                if type(v) is not Literal:
+                    last_use[v] = i
+        in_names = [self.name(v) for v in inputs]
+        for i, (fn, ins, outs, multiple, contig) in enumerate(steps):
+            fname = self.const(fn)
+            args = []
+            for v in ins:
+                n = self.name(v)
+                args.append(f"_contig({n})" if contig and type(v) is not Literal and
+                            v not in contig else n)
+            target = ", ".join(self.name(v) for v in outs) + ("," if multiple else "")
+            if multiple and not outs:
+                target = "_"
+            self.lines.append(f"    {target} = {fname}({', '.join(args)})")
+            dead = {self.name(v) for v in ins
+                    if type(v) is not Literal and last_use.get(v) == i and v not in keep}
+            if dead:
+                self.lines.append(f"    del {', '.join(sorted(dead))}")
+        unpack = f"    {', '.join(in_names)}{',' if len(in_names) == 1 else ''} = args\n" \
+            if in_names else ""
+        out_names = [self.name(v) for v in outputs]
+        self.source = ("def run(args):\n" + unpack + "\n".join(self.lines)
+                       + f"\n    return [{', '.join(out_names)}]\n")
+        exec(compile(self.source, "<pyjax executable>", "exec"), self.namespace)
+        return self.namespace["run"]
+
+
+def _contiguous(x):
+    if type(x) is np.ndarray and x.flags.c_contiguous:
+        return x
+    return np.ascontiguousarray(x)
+
+
+class Executable:
+    """The interpreter: runs a (const-free) jaxpr by calling each primitive's impl."""
+
+    __slots__ = ("jaxpr", "run", "source", "__weakref__")
+
+    def __init__(self, jaxpr):
+        self.jaxpr = jaxpr
+        src = _Source()
+        steps = [(_impl_for(e), e.invars, e.outvars, e.primitive.multiple_results, None)
+                 for e in jaxpr.eqns]
+        keep = {v for v in jaxpr.outvars if type(v) is not Literal}
+        self.run = src.function(jaxpr.constvars + jaxpr.invars, jaxpr.outvars, steps, keep)
+        self.source = src.source
+
+    def __call__(self, args):
+        return self.run(args)
+
+
+InterpretedExecutable = Executable
+
+
+class CompiledExecutable:
+    """A jaxpr optimised, fused into LLVM kernels and fallback impls (see the module doc)."""
+
+    __slots__ = ("jaxpr", "optimized", "plan", "kernels", "run", "source", "fallbacks",
+                 "__weakref__")
+
+    def __init__(self, jaxpr):
+        from pyjax._src.compiler import fusion, passes, rules  # noqa: F401 (sets rules)
+        self.jaxpr = jaxpr
+        opt, const_vals = passes.optimize(jaxpr)
+        self.optimized = opt
+        plan = fusion.fuse(opt)
+        self.plan = plan
+        src = _Source()
+        consts = {}
+        for v, val in zip(opt.constvars, const_vals):
+            consts[v] = Literal(np.ascontiguousarray(val), v.aval)
+        specs = [s for kind, s in plan.steps if kind == "kernel"]
+        calls, self.fallbacks = _build_kernels(specs)
+        self.kernels = []
+        steps = []
+        from_kernels = set()
+        for kind, item in plan.steps:
+            if kind == "eqn":
+                steps.append((_impl_for(item), [consts.get(v, v) for v in item.invars],
+                              item.outvars, item.primitive.multiple_results, None))
+                continue
+            call = calls.get(id(item))
+            if call is None:  # the kernel could not be built: run its equations one by one
+                for e in item.eqns:
+                    steps.append((_impl_for(e), [consts.get(v, v) for v in e.invars],
+                                  e.outvars, e.primitive.multiple_results, None))
+                continue
+            self.kernels.append((item, call))
+            outs = list(item.out_vars) + list(item.red_vars)
+            steps.append((call, [consts.get(v, v) for v in item.in_vars], outs, True,
+                          frozenset(from_kernels) | {None}))
+            from_kernels.update(outs)
+        keep = {v for v in opt.outvars if type(v) is not Literal}
+        outputs = [consts.get(v, v) for v in opt.outvars]
+        self.run = src.function(opt.invars, outputs, steps, keep)
+        self.source = src.source
+
+    def __call__(self, args):
+        return self.run(args)
+
+
+_warned = set()
+
+
+def _build_kernels(specs):
+    """{id(spec): KernelCall} for the kernels that could be built, and why others were not."""
+    if not specs:
+        return {}, []
+    from pyjax._src.compiler import llvm, runtime
+    offsets = (runtime.TUPLE_ITEM_OFFSET, runtime.ARRAY_DATA_OFFSET)
+    strict = os.environ.get("PYJAX_COMPILER_STRICT") == "1"
+    try:
+        built = llvm.build(specs, offsets)
+    except Exception as e:  # a code generator bug must not break the program: run impls
+        if strict:
+            raise
+        key = f"{type(e).__name__}: {e}"
+        if key not in _warned:
+            _warned.add(key)
+            warnings.warn(f"pyjax compiler: kernels fell back to impls ({key})",
+                          RuntimeWarning, stacklevel=3)
+        return {}, [key]
+    calls = {}
+    for spec, (addr, layout, lanes) in zip(specs, built):
+        calls[id(spec)] = runtime.KernelCall(spec, addr, layout, lanes)
+    return calls, []
+
+
 _executables = weakref.WeakKeyDictionary()
+_compiler_ok = None
+
+
+def compiler_available():
+    global _compiler_ok
+    if _compiler_ok is None:
+        try:
+            import llvmlite.binding  # noqa: F401
+            from pyjax._src.compiler import runtime
+            _compiler_ok = runtime.abi_ok()
+        except Exception:
+            _compiler_ok = False
+    return _compiler_ok
 
 
 def compile_jaxpr(jaxpr):
-    """The executable of a const-free Jaxpr, built once per jaxpr object."""
-    exe = _executables.get(jaxpr)
+    """The executable of a const-free Jaxpr, built once per jaxpr object (and mode)."""
+    interp = bool(config.pyjax_use_interpreter) or not compiler_available()
+    table = _executables.get(jaxpr)
+    if table is None:
+        table = _executables[jaxpr] = {}
+    exe = table.get(interp)
     if exe is None:
-        exe = _executables[jaxpr] = Executable(jaxpr)
+        exe = table[interp] = Executable(jaxpr) if interp else CompiledExecutable(jaxpr)
     return exe
-
-
-core.jaxpr_executor = compile_jaxpr

@@ -64,8 +64,26 @@ def add_tangents(a, b):
         return a
     if core.get_aval(a).dtype == dtypes.float0:
         return a
-    from pyjax._src import lax
-    return lax.add(a, b)
+    return add_any_p.bind(a, b)
+
+
+# add_any: the sum of two tangents or cotangents of the same type (JAX's add_jaxvals).
+add_any_p = core.Primitive("add_any")
+add_any_p.impl = np.add
+add_any_p.abstract_eval = lambda x, y: x
+
+
+def _add_any_batch(vals, dims):
+    from pyjax._src.interpreters import batching
+    x, y = vals
+    if dims[0] == dims[1]:
+        return add_any_p.bind(x, y), dims[0]
+    size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+    x, y = (batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims))
+    return add_any_p.bind(x, y), 0
+
+
+add_any_p.batch = _add_any_batch
 
 
 # ----------------------------------------------------------------------------------------------
@@ -100,12 +118,25 @@ class JVPTracer(Tracer):
     __str__ = __repr__
 
 
-class JVPTrace(core.Trace):
-    __slots__ = ("parent",)
+class LinearizeTracer(JVPTracer):
+    """A JVPTracer of a linearization (grad, vjp, linearize), printed as JAX prints it."""
 
-    def __init__(self, parent):
+    __slots__ = ()
+
+    def __repr__(self):
+        tangent = core.get_aval(self.tangent).str_short()
+        return f"GradTracer(primal={self.primal}, typeof(tangent)={tangent})"
+
+    __str__ = __repr__
+
+
+class JVPTrace(core.Trace):
+    __slots__ = ("parent", "tracer_class")
+
+    def __init__(self, parent, linearizing=False):
         super().__init__()
         self.parent = parent
+        self.tracer_class = LinearizeTracer if linearizing else JVPTracer
 
     def to_primal_tangent(self, x):
         if isinstance(x, JVPTracer) and x._trace is self:
@@ -134,12 +165,12 @@ class JVPTrace(core.Trace):
         return self.box(primal_out, tangent_out)
 
     def box(self, primal, tangent):
-        return primal if type(tangent) is Zero else JVPTracer(self, primal, tangent)
+        return primal if type(tangent) is Zero else self.tracer_class(self, primal, tangent)
 
 
-def jvp_flat(flat_fun, primals, tangents):
+def jvp_flat(flat_fun, primals, tangents, linearizing=False):
     """Evaluate ``flat_fun`` and its directional derivative: (primals_out, tangents_out)."""
-    trace = JVPTrace(core.current_trace())
+    trace = JVPTrace(core.current_trace(), linearizing)
     in_tracers = [trace.box(p, t) for p, t in zip(primals, tangents, strict=True)]
     try:
         with set_current_trace(trace):
@@ -202,6 +233,9 @@ def deflinear(prim, transpose_rule):
     prim.transpose = transpose_rule
 
 
+deflinear(add_any_p, lambda ct, x, y: [ct, ct])
+
+
 def is_undefined(x):
     return type(x) is UndefinedPrimal
 
@@ -252,7 +286,8 @@ def linearize_flat(flat_fun, primals, debug_info=None):
     tangents_in = [pe.new_arg(tangent_aval(core.get_aval(p))) for p in primals]
     try:
         with set_current_trace(pe):
-            primals_out, tangents_out = jvp_flat(flat_fun, primals, tangents_in)
+            primals_out, tangents_out = jvp_flat(flat_fun, primals, tangents_in,
+                                                 linearizing=True)
             nonzero = [type(t) is not Zero for t in tangents_out]
             linear = pe.to_closed_jaxpr([t for t in tangents_out if type(t) is not Zero])
     finally:
@@ -343,13 +378,18 @@ def unbroadcast(aval, ct):
 # Jaxpr-level transformations, for primitives that carry a jaxpr (jit, control flow).
 
 
-def jvp_jaxpr(closed, nonzero_tangents):
+def jvp_jaxpr(closed, nonzero_tangents, instantiate=False):
     """A ClosedJaxpr computing (primals_out, nonzero tangents_out) from (primals, nonzero
-    tangents), and the mask of which output tangents are nonzero."""
+    tangents), and the mask of which output tangents are nonzero.
+
+    ``instantiate`` (a bool or one bool per output) makes those output tangents nonzero even
+    when they are symbolically zero (control flow needs fixed tangent signatures)."""
     in_avals = closed.in_avals
     t_avals = [tangent_aval(a) for a, nz in zip(in_avals, nonzero_tangents) if nz]
     n = len(in_avals)
     out_nonzero = []
+    inst_mask = ([instantiate] * len(closed.out_avals) if isinstance(instantiate, bool)
+                 else list(instantiate))
 
     def fun(*args):
         primals, ts = args[:n], iter(args[n:])
@@ -357,6 +397,8 @@ def jvp_jaxpr(closed, nonzero_tangents):
                     for a, nz in zip(in_avals, nonzero_tangents)]
         p_out, t_out = jvp_flat(lambda *xs: core.eval_jaxpr(closed.jaxpr, closed.consts, *xs),
                                 primals, tangents)
+        t_out = [zeros_like_aval(t.aval) if inst and type(t) is Zero else t
+                 for t, inst in zip(t_out, inst_mask)]
         out_nonzero.extend(type(t) is not Zero for t in t_out)
         return list(p_out) + [t for t in t_out if type(t) is not Zero]
 
@@ -368,13 +410,31 @@ def _closed_without_consts(closed):
     return core.ClosedJaxpr(staging.hoist_consts(closed), []), closed.consts
 
 
-def partial_eval_jaxpr(jaxpr, in_unknowns, call_primitive):
+# Call primitives (jit) whose equations partial_eval_jaxpr splits recursively. A call primitive
+# passed to partial_eval_jaxpr joins; control flow rules (which cannot import api.py) look jit
+# up here when they split their bodies.
+call_primitives = set()
+
+# Rules that split one equation of another primitive carrying jaxprs (cond, while, scan) with
+# some unknown inputs: ``rule(eqn, unknowns) -> None | (known_eqn, unknown_eqn, out_unknowns)``.
+# known_eqn (or None) reads only known vars and defines the eqn's known outvars plus fresh
+# residual vars; unknown_eqn reads residuals, known and unknown vars and defines the unknown
+# outvars (other outvars replaced by DropVars). None means: the whole equation is unknown.
+partial_eval_jaxpr_rules = {}
+
+
+def partial_eval_jaxpr(jaxpr, in_unknowns, call_primitive=None, instantiate=False):
     """Split a const-free Jaxpr into a known part (known inputs -> known outputs + residuals)
     and an unknown part (residuals + unknown inputs -> unknown outputs).
 
-    Nested ``call_primitive`` equations with mixed inputs are split recursively, so the unknown
-    part of a linearized program stays linear. Returns (known, unknown, out_unknowns, n_res).
+    Nested ``call_primitive`` equations with mixed inputs are split recursively (and equations
+    of primitives in ``partial_eval_jaxpr_rules`` by their rule), so the unknown part of a
+    linearized program stays linear. ``instantiate`` (a bool or one per output) forces outputs
+    to be unknown (known values are then passed through as residuals).
+    Returns (known, unknown, out_unknowns, n_res).
     """
+    if call_primitive is not None:
+        call_primitives.add(call_primitive)
     unknown = {v for v, u in zip(jaxpr.invars, in_unknowns, strict=True) if u}
     known_eqns, unknown_eqns = [], []
 
@@ -385,9 +445,9 @@ def partial_eval_jaxpr(jaxpr, in_unknowns, call_primitive):
         uk = [is_unknown(v) for v in eqn.invars]
         if not any(uk):
             known_eqns.append(eqn)
-        elif eqn.primitive is call_primitive and not all(uk):
+        elif eqn.primitive in call_primitives and not all(uk):
             inner = eqn.params["jaxpr"]
-            k, u, out_uk, n_res = partial_eval_jaxpr(inner.jaxpr, uk, call_primitive)
+            k, u, out_uk, n_res = partial_eval_jaxpr(inner.jaxpr, uk, eqn.primitive)
             res_vars = [core.Var(a) for a in k.outvars_avals[len(k.outvars_avals) - n_res:]] \
                 if n_res else []
             k_outs = [v for v, o in zip(eqn.outvars, out_uk) if not o]
@@ -400,15 +460,31 @@ def partial_eval_jaxpr(jaxpr, in_unknowns, call_primitive):
                                             params=dict(eqn.params, jaxpr=u.closed)))
             unknown.update(u_outs)
         else:
-            unknown_eqns.append(eqn)
-            unknown.update(eqn.outvars)
+            rule = partial_eval_jaxpr_rules.get(eqn.primitive)
+            split = rule(eqn, uk) if rule is not None else None
+            if split is None:
+                unknown_eqns.append(eqn)
+                unknown.update(eqn.outvars)
+            else:
+                k_eqn, u_eqn, out_uk = split
+                if k_eqn is not None:
+                    known_eqns.append(k_eqn)
+                unknown_eqns.append(u_eqn)
+                unknown.update(v for v, o in zip(eqn.outvars, out_uk) if o)
+    if isinstance(instantiate, bool):
+        instantiate = [instantiate] * len(jaxpr.outvars)
+    out_unknowns = [is_unknown(v) or bool(inst)
+                    for v, inst in zip(jaxpr.outvars, instantiate, strict=True)]
     residuals, seen = [], set()
     for eqn in unknown_eqns:
         for v in eqn.invars:
             if type(v) is not Literal and v not in unknown and v not in seen:
                 seen.add(v)
                 residuals.append(v)
-    out_unknowns = [is_unknown(v) for v in jaxpr.outvars]
+    for v, o in zip(jaxpr.outvars, out_unknowns):  # known values forced to be unknown outputs
+        if o and type(v) is not Literal and v not in unknown and v not in seen:
+            seen.add(v)
+            residuals.append(v)
     for v, o in zip(jaxpr.outvars, out_unknowns):  # known outputs computed by unknown eqns: none
         if not o and type(v) is not Literal and v in unknown:
             raise AssertionError("inconsistent partial evaluation")

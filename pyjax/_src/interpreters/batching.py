@@ -7,6 +7,9 @@ only when it has to.
 """
 from __future__ import annotations
 
+import os
+import sys
+
 from pyjax._src import core
 from pyjax._src.core import Tracer, set_current_trace
 from pyjax._src.interpreters import staging
@@ -41,11 +44,38 @@ class extend_axis_env:
             _axis_env.pop()
 
 
+# Frames in these files are pyjax's own; a tracer's origin is the first frame outside them.
+_PYJAX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+
+
+def _user_frame():
+    """(code, last instruction) of the innermost frame outside pyjax, or None.
+
+    Kept raw (no line lookup, no frame reference) so creating a tracer stays cheap."""
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_filename.startswith(_PYJAX_DIR):
+        f = f.f_back
+    return None if f is None else (f.f_code, f.f_lasti)
+
+
+def _summarize_frame(src):
+    """JAX's summary of a source location: ``file:line[:column] (function)``."""
+    code, lasti = src
+    line, col = code.co_firstlineno, 0
+    for i, (start, _, start_col, _) in enumerate(code.co_positions()):
+        if i == lasti // 2:
+            line, col = (start or line), (start_col or 0)
+            break
+    where = f"{code.co_filename}:{line}" + (f":{col}" if col else "")
+    return f"{where} ({code.co_name})"
+
+
 class BatchTracer(Tracer):
-    __slots__ = ("val", "batch_dim")
+    __slots__ = ("val", "batch_dim", "_src")
 
     def __init__(self, trace, val, batch_dim):
         self._trace, self.val, self.batch_dim = trace, val, batch_dim
+        self._src = _user_frame()
 
     @property
     def aval(self):
@@ -56,7 +86,10 @@ class BatchTracer(Tracer):
         return core.ShapedArray(shape, a.dtype, a.weak_type)
 
     def _origin_msg(self):
-        return (f"\nThis BatchTracer with object id {id(self)} was created by vmap.")
+        if self._src is None:
+            return ""
+        return (f"\nThis BatchTracer with object id {id(self)} was created on line:\n"
+                f"  {_summarize_frame(self._src)}")
 
     def __repr__(self):
         return f"VmapTracer(aval={self.aval}, batched={core.get_aval(self.val)})"
@@ -135,6 +168,80 @@ def bdim_at_front(x, dim, size):
     return moveaxis(x, dim, 0)
 
 
+def shape_of(x):
+    return core.get_aval(x).shape
+
+
+def unbatched_shape(x, dim):
+    """The shape of one element of the batch."""
+    shape = shape_of(x)
+    return shape if dim is not_mapped else shape[:dim] + shape[dim + 1:]
+
+
+def mapped_size(vals, dims):
+    """The size of the mapped axis, read off the first batched operand."""
+    return next(shape_of(v)[d] for v, d in zip(vals, dims) if d is not not_mapped)
+
+
+def bdim_at(x, dim, size, dst):
+    """``x`` with its batch dimension at ``dst``, materialising it if ``x`` is unbatched."""
+    if dim is not_mapped:
+        return broadcast(x, size, dst)
+    return moveaxis(x, dim, dst)
+
+
+def vectorized(prim):
+    """The batching rule of a primitive that maps each element of its single operand to one
+    element (or a fixed trailing block) of its result: the batch dimension stays put."""
+    def rule(vals, dims, **params):
+        return prim.bind(vals[0], **params), dims[0]
+    return rule
+
+
+def batch_uniform_elementwise(prim, full_operands=()):
+    """The batching rule of an elementwise primitive whose operands have equal shapes or are
+    0-d (select_n, clamp): no size-1 broadcasting, so operands are materialised as needed.
+
+    Args:
+      prim: the primitive.
+      full_operands: positions of operands whose shape is the result's (clamp's operand), so
+        they must be materialised even when 0-d.
+    """
+    def rule(vals, dims, **params):
+        ranks = [len(shape_of(v)) - (d is not not_mapped) for v, d in zip(vals, dims)]
+        out_rank = max(ranks)
+        batched = [d for d in dims if d is not not_mapped]
+        # Fast path: the batched operands agree on the batch dim and have the result's rank;
+        # the others are 0-d (and may stay 0-d).
+        if all(d == batched[0] for d in batched) and all(
+                r == out_rank if d is not not_mapped else (r == 0 and i not in full_operands)
+                for i, (d, r) in enumerate(zip(dims, ranks))):
+            return prim.bind(*vals, **params), batched[0]
+        size = mapped_size(vals, dims)
+        out_shape = next(unbatched_shape(v, d) for v, d, r in zip(vals, dims, ranks)
+                         if r == out_rank)
+        full = (size,) + out_shape
+        moved = []
+        for i, (v, d, r) in enumerate(zip(vals, dims, ranks)):
+            if d is not_mapped:
+                if r == 0 and i not in full_operands:
+                    moved.append(v)
+                    continue
+                v = _bcast(v, full, tuple(range(len(full) - r, len(full))))
+            else:
+                v = moveaxis(v, d, 0)
+                if r < out_rank:
+                    v = _bcast(v, full, (0,))
+            moved.append(v)
+        return prim.bind(*moved, **params), 0
+    return rule
+
+
+def _bcast(x, shape, dims):
+    from pyjax._src.primitives import structural
+    return structural.broadcast_in_dim(x, shape, dims)
+
+
 def batch_elementwise(prim):
     """The batching rule of an elementwise primitive whose operands broadcast NumPy-style
     at equal rank (size-1 dims) or from rank 0."""
@@ -167,13 +274,18 @@ def batch_elementwise(prim):
     return rule
 
 
-def batch_jaxpr(closed, batched, axis_size, axis_name=None):
+def batch_jaxpr(closed, batched, axis_size, axis_name=None, instantiate=False):
     """A ClosedJaxpr taking inputs with their batch dimension first (where ``batched``), and the
-    mask of which outputs are batched (batch dimension first)."""
+    mask of which outputs are batched (batch dimension first).
+
+    ``instantiate`` (a bool or one bool per output) forces those outputs to be batched
+    (unbatched values are broadcast), as control flow needs fixed carry types."""
     in_avals = []
     for a, b in zip(closed.in_avals, batched, strict=True):
         in_avals.append(a.update(shape=(axis_size,) + a.shape) if b else a)
     out_batched = []
+    if isinstance(instantiate, bool):
+        instantiate = [instantiate] * len(closed.out_avals)
 
     def fun(*args):
         trace = BatchTrace(core.current_trace(), axis_size, axis_name)
@@ -184,6 +296,8 @@ def batch_jaxpr(closed, batched, axis_size, axis_name=None):
             infos = [trace.to_batch_info(o) for o in outs]
         finally:
             trace.invalidate()
+        infos = [(broadcast(v, axis_size, 0), 0) if inst and d is not_mapped else (v, d)
+                 for (v, d), inst in zip(infos, instantiate, strict=True)]
         out_batched.extend(d is not not_mapped for _, d in infos)
         return [v if d is not_mapped else moveaxis(v, d, 0) for v, d in infos]
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from pyjax._src import core
 from pyjax._src import dtypes
+from pyjax._src.array import ScalarLiteral
 from pyjax._src.core import Literal, Tracer, Var, JaxprEqn, Jaxpr, ClosedJaxpr
 
 
@@ -22,6 +23,9 @@ class DebugInfo:
     def describe(self):
         where = f" at {self.source}" if self.source else ""
         return f"{self.fun_name}{where}"
+
+    def describe_traced(self):
+        return f"{self.describe()} traced for {self.traced_for}"
 
 
 def fun_name(fun):
@@ -66,8 +70,12 @@ class DynamicJaxprTracer(Tracer):
 
 
 def _is_scalar_literal(x):
-    return type(x) in (int, float, complex, bool) or (
-        getattr(x, "ndim", None) == 0 and getattr(x, "dtype", None) is not None)
+    """Python and NumPy scalars are written inline, and so are the 0-d Arrays jax.numpy makes
+    from Python scalar operands; other Arrays, even 0-d, become constvars, as in JAX."""
+    t = type(x)
+    if t in (int, float, complex, bool, ScalarLiteral) or isinstance(x, np.generic):
+        return True
+    return t is np.ndarray and x.ndim == 0
 
 
 class DynamicJaxprTrace(core.Trace):

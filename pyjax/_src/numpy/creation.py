@@ -72,6 +72,9 @@ def array(object, dtype=None, copy=True, order="K", ndmin=0, *, device=None):
             out = ArrayImpl(value.astype(dtype) if value.dtype != dtype else value)
     elif object is None:
         raise TypeError("None is not a valid value for jnp.array")
+    elif isinstance(object, (str, bytes)):
+        raise TypeError(f"Value {object!r} with dtype {np.asarray(object).dtype} is not a valid "
+                        "JAX array type. Only arrays of numeric types are supported by JAX.")
     else:
         try:
             value = np.asarray(object)
@@ -101,7 +104,8 @@ def asarray(a, dtype=None, order=None, *, copy=None, device=None):
     """Convert to an array without copying when possible."""
     if dtype is None and isinstance(a, (ArrayImpl, core.Tracer)):
         return a
-    return array(a, dtype=dtype, copy=bool(copy), order=order if order else "K")
+    return array(a, dtype=_user_dtype(dtype, "asarray"), copy=bool(copy),
+                 order=order if order else "K")
 
 
 def _shape(shape):

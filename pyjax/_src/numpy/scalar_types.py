@@ -8,8 +8,8 @@ class _ScalarMeta(type):
     """A scalar type: ``jnp.float32(3)`` builds an Array; ``np.dtype(jnp.float32)`` works."""
 
     def __call__(cls, x):
-        from pyjax._src.numpy.creation import array
-        return array(x, dtype=cls.dtype)
+        from pyjax._src.numpy.creation import asarray
+        return asarray(x, dtype=cls.dtype)
 
     def __eq__(cls, other):
         return cls is other or cls.dtype.type is other
@@ -46,6 +46,15 @@ float32 = _make("float32", np.float32)
 float64 = _make("float64", np.float64)
 complex64 = _make("complex64", np.complex64)
 complex128 = _make("complex128", np.complex128)
+int4 = _make("int4", dtypes.int4)
+uint4 = _make("uint4", dtypes.uint4)
+int2 = _make("int2", dtypes.int2)
+uint2 = _make("uint2", dtypes.uint2)
+float8_e4m3fn = _make("float8_e4m3fn", dtypes.float8_e4m3fn)
+float8_e5m2 = _make("float8_e5m2", dtypes.float8_e5m2)
+float8_e4m3b11fnuz = _make("float8_e4m3b11fnuz", dtypes.float8_e4m3b11fnuz)
+float8_e4m3fnuz = _make("float8_e4m3fnuz", dtypes.float8_e4m3fnuz)
+float8_e5m2fnuz = _make("float8_e5m2fnuz", dtypes.float8_e5m2fnuz)
 int_ = int64
 uint = uint64
 float_ = float64

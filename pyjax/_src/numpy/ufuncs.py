@@ -4,7 +4,7 @@ import numpy as np
 from pyjax._src import core
 from pyjax._src import dtypes
 from pyjax._src import lax
-from pyjax._src.array import ArrayImpl
+from pyjax._src.array import ArrayImpl, ScalarLiteral
 from pyjax._src.numpy import util
 from pyjax._src.numpy.util import (
     check_arraylike, promote_args, promote_args_inexact, promote_args_numeric, to_array)
@@ -22,9 +22,10 @@ def _is_int_or_bool(dtype):
 
 
 def _const(like, value):
-    """A scalar of ``like``'s dtype (and weak type), for use inside formulas."""
-    dtype = _dtype(like)
-    return ArrayImpl(np.asarray(value).astype(dtype), getattr(like, "weak_type", False))
+    """A scalar of ``like``'s dtype and weak type, for use inside formulas (a NumPy scalar
+    when strong, so that jaxprs show it as a literal, as JAX's constants are)."""
+    value = np.asarray(value).astype(_dtype(like))
+    return ScalarLiteral(value, True) if getattr(like, "weak_type", False) else value
 
 
 def _binary(name, lax_fn, promote=promote_args):
@@ -88,9 +89,10 @@ def _int_floor_divide(x, y):
     if x.dtype.kind == "u":
         return q
     zero = _const(x, 0)
-    # lax.div truncates; step down where the signs differ and the division was inexact.
+    # lax.div truncates; step down where the signs differ and the division was inexact
+    # (with XLA's x / 0 == -1 and x % 0 == x this gives JAX's results for zero divisors too).
     inexact = lax.ne(lax.rem(x, y), zero)
-    opposite = lax.ne(lax.lt(x, zero), lax.lt(y, zero))
+    opposite = lax.ne(lax.sign(x), lax.sign(y))
     return lax.select(lax.bitwise_and(inexact, opposite), lax.sub(q, _const(q, 1)), q)
 
 
@@ -157,7 +159,7 @@ def power(x, y, /):
         x = util._cast(x, dtype, x.weak_type)
         if dtype.kind in "iu" and y < 0:
             raise TypeError("Integers cannot be raised to negative powers, got "
-                            f"integer_pow({core.get_aval(x).str_short()}, {y})")
+                            f"integer_pow({core.get_aval(x).str_short(short_dtypes=False)}, {y})")
         return lax.integer_pow(x, y)
     x, y = promote_args_numeric("power", x, y)
     if x.dtype.kind in "iu":

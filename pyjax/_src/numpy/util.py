@@ -5,8 +5,9 @@ import numpy as np
 
 from pyjax._src import core
 from pyjax._src import dtypes
+from pyjax._src import errors
 from pyjax._src import lax
-from pyjax._src.array import ArrayImpl
+from pyjax._src.array import ArrayImpl, ScalarLiteral
 from pyjax._src.config import config
 
 _SCALAR_TYPES = (bool, int, float, complex)
@@ -42,7 +43,7 @@ def _cast(x, dtype, weak):
         # Python ints go through the default int first: too large is an OverflowError, but a
         # value that fits there and not in ``dtype`` wraps, as in JAX.
         buf = dtypes.scalar_to_array(x)
-        return ArrayImpl(buf if buf.dtype == dtype else buf.astype(dtype), weak)
+        return ScalarLiteral(buf if buf.dtype == dtype else buf.astype(dtype), weak)
     if t is ArrayImpl:
         if x._value.dtype == dtype and x.weak_type == weak:
             return x
@@ -66,12 +67,25 @@ def fast_promote_pair(x, y):
                     xv.ndim == yv.ndim or not xv.ndim or not yv.ndim):
                 return x, y
         elif (ty is float or ty is int) and xv.dtype.kind in "fc" and xv.dtype.itemsize >= 4:
-            return x, ArrayImpl(np.array(y, xv.dtype), True)
+            return x, ScalarLiteral(np.array(y, xv.dtype), True)
     elif ty is ArrayImpl and (tx is float or tx is int):
         yv = y._value
         if yv.dtype.kind in "fc" and yv.dtype.itemsize >= 4:
-            return ArrayImpl(np.array(x, yv.dtype), True), y
+            return ScalarLiteral(np.array(x, yv.dtype), True), y
     return None
+
+
+def _cast_all(args, dtype, weak):
+    out = []
+    for i, a in enumerate(args):
+        try:
+            out.append(_cast(a, dtype, weak))
+        except OverflowError:
+            if type(a) is not int:
+                raise
+            # jax.numpy functions are jitted in JAX: the int is a jit argument named x, y, ...
+            raise errors.overflow_error("xy"[i] if i < 2 else f"args[{i}]", a) from None
+    return out
 
 
 def promote_dtypes(*args):
@@ -79,19 +93,17 @@ def promote_dtypes(*args):
     if len(args) < 2:
         return [to_array(a) for a in args]
     dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
-    return [_cast(a, dtype, weak) for a in args]
+    return _cast_all(args, dtype, weak)
 
 
 def promote_dtypes_inexact(*args):
     dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
-    dtype = dtypes.to_inexact_dtype(dtype)
-    return [_cast(a, dtype, weak) for a in args]
+    return _cast_all(args, dtypes.to_inexact_dtype(dtype), weak)
 
 
 def promote_dtypes_numeric(*args):
     dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
-    dtype = dtypes.to_numeric_dtype(dtype)
-    return [_cast(a, dtype, weak) for a in args]
+    return _cast_all(args, dtypes.to_numeric_dtype(dtype), weak)
 
 
 def promote_shapes(fun_name, *args):
@@ -113,9 +125,8 @@ def promote_shapes(fun_name, *args):
             raise ValueError(msg)
         import warnings
         warnings.warn(msg)
-    from pyjax._src.primitives import structural
-    return [a if r in (0, top) else structural.reshape(a, (1,) * (top - r) + s)
-            for a, r, s in zip(args, ranks, shapes)]
+    return [a if r in (0, top) else lax.broadcast_to_rank(a, top)
+            for a, r in zip(args, ranks)]
 
 
 def promote_args(fun_name, *args):

@@ -1,6 +1,4 @@
 """Factories for families of primitives, and the dtype sets their rules accept."""
-import warnings
-
 import numpy as np
 
 from pyjax._src import core
@@ -8,16 +6,16 @@ from pyjax._src import dtypes
 from pyjax._src.core import Primitive, ShapedArray
 from pyjax._src.interpreters import batching
 
-# NumPy reports floating-point exceptions (log(0), 0/0, overflow) as RuntimeWarnings attributed
-# to the Python frame that called the ufunc: our impls. JAX never warns about them.
-warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"pyjax\._src\.")
-
 _d = np.dtype
 BOOL = frozenset([_d(np.bool_)])
-SIGNED = frozenset(map(_d, [np.int8, np.int16, np.int32, np.int64]))
-UNSIGNED = frozenset(map(_d, [np.uint8, np.uint16, np.uint32, np.uint64]))
+# The sub-byte integers and the 8/6/4-bit floats (ml_dtypes) count as integers and floats.
+SIGNED = frozenset(map(_d, [np.int8, np.int16, np.int32, np.int64])) | frozenset(
+    dtypes._signed_subbyte)
+UNSIGNED = frozenset(map(_d, [np.uint8, np.uint16, np.uint32, np.uint64])) | frozenset(
+    dtypes._unsigned_subbyte)
 INTEGER = SIGNED | UNSIGNED
-FLOATING = frozenset(map(_d, [np.float16, np.float32, np.float64])) | {_d(dtypes.bfloat16)}
+FLOATING = frozenset(map(_d, [np.float16, np.float32, np.float64])) | frozenset(
+    dtypes._custom_float_dtypes)
 COMPLEX = frozenset(map(_d, [np.complex64, np.complex128]))
 INEXACT = FLOATING | COMPLEX
 NUMBER = INTEGER | INEXACT

@@ -479,3 +479,60 @@ def _gather_transpose(ct, operand, indices, *, dimension_numbers, slice_sizes, u
 
 gather_p.jvp = _gather_jvp
 gather_p.transpose = _gather_transpose
+
+
+# -- batching rule (JAX's, jax/_src/lax/slicing.py) ---------------------------------------------
+# The batch dim becomes a window dim of the operand (operand batched), a batch dim of the
+# indices (indices batched), or a pair of batching dims (both), always moved to the front.
+
+from pyjax._src.interpreters import batching  # noqa: E402
+
+
+def _plus1(dims):
+    return tuple(d + 1 for d in dims)
+
+
+def gather_batch_rule(vals, dims, *, dimension_numbers, slice_sizes, unique_indices,
+                      indices_are_sorted, mode, fill_value):
+    operand, indices = vals
+    operand_dim, indices_dim = dims
+    dn = dimension_numbers
+    params = dict(mode=mode, fill_value=fill_value)
+    if indices_dim is batching.not_mapped:
+        operand = batching.moveaxis(operand, operand_dim, 0)
+        dnums = GatherDimensionNumbers(
+            offset_dims=(0,) + _plus1(dn.offset_dims),
+            collapsed_slice_dims=_plus1(dn.collapsed_slice_dims),
+            start_index_map=_plus1(dn.start_index_map),
+            operand_batching_dims=_plus1(dn.operand_batching_dims),
+            start_indices_batching_dims=dn.start_indices_batching_dims)
+        sizes = (core.get_aval(operand).shape[0],) + tuple(slice_sizes)
+        return gather_p.bind(operand, indices, dimension_numbers=dnums, slice_sizes=sizes,
+                             unique_indices=unique_indices,
+                             indices_are_sorted=indices_are_sorted, **params), 0
+    indices = batching.moveaxis(indices, indices_dim, 0)
+    if operand_dim is batching.not_mapped:
+        dnums = GatherDimensionNumbers(
+            offset_dims=_plus1(dn.offset_dims),
+            collapsed_slice_dims=dn.collapsed_slice_dims, start_index_map=dn.start_index_map,
+            operand_batching_dims=dn.operand_batching_dims,
+            start_indices_batching_dims=_plus1(dn.start_indices_batching_dims))
+        # Different batch members may read the same windows, in any order.
+        return gather_p.bind(operand, indices, dimension_numbers=dnums,
+                             slice_sizes=tuple(slice_sizes), unique_indices=False,
+                             indices_are_sorted=False, **params), 0
+    operand = batching.moveaxis(operand, operand_dim, 0)
+    size = core.get_aval(operand).shape[0]
+    dnums = GatherDimensionNumbers(
+        offset_dims=_plus1(dn.offset_dims),
+        collapsed_slice_dims=_plus1(dn.collapsed_slice_dims),
+        start_index_map=_plus1(dn.start_index_map),
+        operand_batching_dims=(0,) + _plus1(dn.operand_batching_dims),
+        start_indices_batching_dims=(0,) + _plus1(dn.start_indices_batching_dims))
+    sizes = (min(size, 1),) + tuple(slice_sizes)
+    return gather_p.bind(operand, indices, dimension_numbers=dnums, slice_sizes=sizes,
+                         unique_indices=unique_indices, indices_are_sorted=indices_are_sorted,
+                         **params), 0
+
+
+gather_p.batch = gather_batch_rule

@@ -376,3 +376,39 @@ def _dot_general_transpose(ct, lhs, rhs, *, dimension_numbers, precision,
 
 dot_general_p.jvp = _dot_general_jvp
 dot_general_p.transpose = _dot_general_transpose
+
+
+# -- batching rule (JAX's, jax/_src/lax/lax.py) -------------------------------------------------
+# The mapped axis becomes a dot_general batch dim when both operands have it (put first in the
+# output), and otherwise stays a free dim of the one operand that has it; no operand moves.
+
+from pyjax._src.interpreters import batching  # noqa: E402
+
+
+def _dot_general_batch(vals, dims, *, dimension_numbers, **params):
+    lhs, rhs = vals
+    ld, rd = dims
+    (lc, rc), (lb, rb) = dimension_numbers
+
+    def bump(axes, d):
+        return tuple(a + (a >= d) for a in axes)
+
+    def free(ndim, contract, batch):
+        return [a for a in range(ndim) if a not in contract and a not in batch]
+
+    lhs_ndim = len(core.get_aval(lhs).shape) - (ld is not batching.not_mapped)
+    rhs_ndim = len(core.get_aval(rhs).shape) - (rd is not batching.not_mapped)
+    if ld is not batching.not_mapped and rd is not batching.not_mapped:
+        dn = ((bump(lc, ld), bump(rc, rd)), ((ld,) + bump(lb, ld), (rd,) + bump(rb, rd)))
+        out_d = 0
+    elif ld is not batching.not_mapped:
+        # The output dims are batch, lhs free, rhs free: count lhs free dims before ld.
+        out_d = len(lb) + sum(a < ld for a in free(lhs_ndim, lc, lb))
+        dn = ((bump(lc, ld), rc), (bump(lb, ld), rb))
+    else:
+        out_d = (lhs_ndim - len(lc)) + sum(a < rd for a in free(rhs_ndim, rc, rb))
+        dn = ((lc, bump(rc, rd)), (lb, bump(rb, rd)))
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dn, **params), out_d
+
+
+dot_general_p.batch = _dot_general_batch

@@ -28,17 +28,24 @@ def _raise_unbound(*args, axis_name, **params):
     raise _unbound(_names(axis_name)[0])
 
 
-def _collective(name, over_batch, abstract_eval=lambda x, **params: x):
+def _collective(name, over_batch, abstract_eval=lambda x, **params: x, pass_through=None):
     """A primitive acting over named axes; ``over_batch(x, dim, size, **params)`` handles the
-    axis of the BatchTrace it meets and returns (value, batch dim)."""
+    axis of the BatchTrace it meets and returns (value, batch dim). ``pass_through(x, dim,
+    **params)`` applies it, for another axis, to a value batched along this trace's axis at
+    ``dim`` (default: elementwise, the batch dim stays put)."""
     p = Primitive(name)
+    if pass_through is None:
+        def pass_through(x, d, **params):
+            return p.bind(x, **params), d
     p.impl = _raise_unbound
     p.abstract_eval = abstract_eval
 
     def batch_with_axis(trace, vals, dims, *, axis_name, **params):
         names = _names(axis_name)
         if trace.axis_name not in names:  # a different axis: apply per lane
-            return p.bind(*vals, axis_name=axis_name, **params), (dims[0] if dims else None)
+            if not dims or dims[0] is None:
+                return p.bind(*vals, axis_name=axis_name, **params), None
+            return pass_through(vals[0], dims[0], axis_name=axis_name, **params)
         out, out_dim = over_batch(*vals, *dims, trace.axis_size, **params)
         rest = tuple(n for n in names if n != trace.axis_name)
         if rest:
@@ -99,12 +106,22 @@ def _gather_shape(x, *, axis_name, axis, tiled):
     return x.update(shape=tuple(shape))
 
 
+def _gather_pass_through(x, d, *, axis, tiled, **params):
+    # The gathered axis lands at `axis` of each lane; this trace's batch dim goes around it.
+    if tiled or axis > d:
+        axis, out_d = axis + (axis >= d), d
+    else:
+        out_d = d + 1
+    return all_gather_p.bind(x, axis=axis, tiled=tiled, **params), out_d
+
+
 psum_p = _collective("psum", _sum_over)
 pmax_p = _collective("pmax", _max_over)
 pmin_p = _collective("pmin", _min_over)
 axis_index_p = _collective("axis_index", _index_over,
                            abstract_eval=lambda **params: ShapedArray((), np.int32))
-all_gather_p = _collective("all_gather", _gather_over, abstract_eval=_gather_shape)
+all_gather_p = _collective("all_gather", _gather_over, abstract_eval=_gather_shape,
+                           pass_through=_gather_pass_through)
 
 # psum is linear, and its cotangent is replicated across the axis: it transposes to itself.
 ad.deflinear(psum_p, lambda ct, x, *, axis_name: [

@@ -441,12 +441,25 @@ def _ftz32(x):
     return x
 
 
+def _flat_kernel(fn):
+    """Run an elementwise kernel on a 1-d copy of its input, so 0-d inputs work too."""
+    def wrapped(x):
+        x = np.asarray(x)
+        if x.ndim == 1:
+            return fn(x)
+        return np.asarray(fn(x.reshape(-1))).reshape(x.shape)
+    wrapped.__name__ = fn.__name__
+    wrapped.__doc__ = fn.__doc__
+    return wrapped
+
+
 _LOG32 = dict(
     a1=_f32(0x3D9021BB), a2=_f32(0xBDEBD1B8), b1=_f32(0xBDFE5D4F), b2=_f32(0x3E11E9BF),
     c1=_f32(0x3E4CCEAC), c2=_f32(0xBE7FFFFC), a3=_f32(0x3DEF251A), b3=_f32(0xBE2AAE50),
     c3=_f32(0x3EAAAAAA), q1=_f32(0xB95E8083), q2=_f32(0x3F318000), sqrthf=_f32(0x3F3504F3))
 
 
+@_flat_kernel
 def log32(v):
     """XLA:CPU's float32 log (Cephes-style polynomial, FMAs, denormals flushed)."""
     v = np.asarray(v, _F32)
@@ -495,6 +508,7 @@ def _horner32(coeffs, t):
     return p
 
 
+@_flat_kernel
 def log1p32(x):
     """XLA:CPU's float32 log1p: a rational approximation for |x| < sqrt(2)-1, else log(1+x)."""
     x = np.asarray(x, _F32)
@@ -520,6 +534,7 @@ _ERFINV32_BIG = tuple(np.float32(c) for c in (
     -0.0076224613, 0.00943887047, 1.00167406, 2.83297682))
 
 
+@_flat_kernel
 def erf_inv32(x):
     """XLA:CPU's float32 erf_inv (Giles' single-precision approximation, FMA Horner)."""
     x = np.asarray(x, _F32)
@@ -546,6 +561,7 @@ _ERF32_Q = (np.float32(-1.1791603e-07), np.float32(2.3547966e-05), _f32(0x3A856D
             _f32(0x3C6687D4), _f32(0x3DE34C21), _f32(0x3EFEB44A), np.float32(1))
 
 
+@_flat_kernel
 def erf32(x):
     """XLA:CPU's float32 erf: x*P(x^2)/Q(x^2), and +-1 for |x| >= 3.832507."""
     x = np.asarray(x, _F32)
@@ -649,6 +665,7 @@ def ftz(x):
     return x
 
 
+@_flat_kernel
 def log64(x):
     """float64 log as XLA:CPU computes it (glibc's log)."""
     x = ftz(np.array(x, _F64))
@@ -667,6 +684,7 @@ _LOG1P_P64 = tuple(np.float64(c) for c in _LOG1P_P)
 _LOG1P_Q64 = tuple(np.float64(c) for c in _LOG1P_Q)
 
 
+@_flat_kernel
 def log1p64(x):
     """XLA:CPU's float64 log1p: the rational kernel for |x| < sqrt(2)-1, else glibc log(1+x)."""
     x = np.asarray(x, _F64)
@@ -708,6 +726,7 @@ _ERFINV64 = (
      1.0103004648645344, 4.8499064014085844))
 
 
+@_flat_kernel
 def erf_inv64(x):
     """XLA:CPU's float64 erf_inv (Giles' double-precision approximation, FMA Horner)."""
     x = np.asarray(x, _F64)
@@ -1086,3 +1105,302 @@ def normal_np(data, shape, dtype, partitionable):
         u = _scale(_uniform_floats(b, dtype), lo, one)
         out = (erf_inv32(u) if dtype == _F32 else erf_inv64(u)) * sqrt2
     return out.reshape(shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# Per-key scalar samples (many keys at once), for the rejection samplers below.
+
+def _uniform_keys(data, dtype, partitionable):
+    """uniform(key, (), dtype) for every key of data: uint32[n, 2] -> dtype[n]."""
+    b = random_bits_np(data, dtype.itemsize * 8, (), partitionable)
+    return _uniform_floats(np.ascontiguousarray(b), dtype)
+
+
+def _normal_keys(data, dtype, partitionable):
+    u = _scale(_uniform_keys(data, dtype, partitionable),
+               np.nextafter(dtype.type(-1), dtype.type(0)), dtype.type(1))
+    return (erf_inv32(u) if dtype == _F32 else erf_inv64(u)) * dtype.type(np.sqrt(2))
+
+
+def _log(x):
+    return log32(x) if x.dtype == _F32 else log64(x)
+
+
+def _log1p(x):
+    return log1p32(x) if x.dtype == _F32 else log1p64(x)
+
+
+def _fma(a, b, c):
+    return np.asarray(fma32(a, b, c) if np.asarray(a).dtype == _F32 else fma64(a, b, c))
+
+
+def _rsqrt(x):
+    # XLA:CPU's rsqrt is the hardware estimate refined by a Newton step: vendor-specific bits,
+    # usually within an ulp of the correctly rounded value used here.
+    return (1.0 / np.sqrt(x.astype(_F64))).astype(x.dtype)
+
+
+def gamma_np(data, alpha, log_space, partitionable):
+    """Marsaglia-Tsang gamma samples (JAX's ``_gamma_one``) for keys data: uint32[n, 2] and
+    alphas: float[n], all elements at once; each element consumes its own key stream."""
+    dtype = alpha.dtype
+    t = dtype.type
+    n = alpha.shape[0]
+    boost_mask = alpha >= t(1)
+    alpha_b = np.where(boost_mask, alpha, alpha + t(1))
+    d = alpha_b - t(1 / 3)
+    c = t(1 / 3) * _rsqrt(d)
+    ks = random_split_np(data, (2,), partitionable)
+    key, subkey = ks[:, 0].copy(), ks[:, 1]
+    X = np.zeros(n, dtype)
+    V = np.ones(n, dtype)
+    U = np.full(n, 2, dtype)
+    active = np.ones(n, bool)
+    while active.any():
+        idx = np.nonzero(active)[0]
+        k3 = random_split_np(key[idx], (3,), partitionable)
+        key[idx] = k3[:, 0]
+        x_key = k3[:, 1].copy()
+        u_key = k3[:, 2]
+        m = idx.size
+        x = np.zeros(m, dtype)
+        v = np.full(m, -1, dtype)
+        inner = np.ones(m, bool)
+        ci = c[idx]
+        while inner.any():
+            j = np.nonzero(inner)[0]
+            k2 = random_split_np(x_key[j], (2,), partitionable)
+            x_key[j] = k2[:, 0]
+            x[j] = _normal_keys(k2[:, 1], dtype, partitionable)
+            v[j] = _fma(x[j], ci[j], t(1))  # 1 + x*c, contracted
+            inner[j] = v[j] <= 0
+        Xi = x * x
+        Vi = v * v * v
+        Ui = _uniform_keys(u_key, dtype, partitionable)
+        X[idx], V[idx], U[idx] = Xi, Vi, Ui
+        di = d[idx]
+        cond = (Ui >= _fma(t(-0.0331), Xi * Xi, t(1))) & (
+            _log(Ui) >= Xi * t(0.5) + di * ((t(1) - Vi) + _log(Vi)))
+        active[idx] = cond
+    if log_space:
+        u = _uniform_keys(subkey, dtype, partitionable)
+        log_samples = _log1p(-u)  # -exponential(subkey)
+        log_boost = np.where(boost_mask | (log_samples == 0), t(0),
+                             log_samples * (t(1) / alpha))
+        return (_log(d) + _log(V)) + log_boost
+    samples = t(1) - _uniform_keys(subkey, dtype, partitionable)
+    boost = np.where(boost_mask, t(1), np.power(samples, t(1) / alpha))
+    return (d * V) * boost
+
+
+def gamma_grad_np(a, x):
+    """d sample / d alpha of a Gamma(alpha) sample (implicit reparameterisation):
+    -(dP/dalpha) / (dP/dx) with P the regularised lower incomplete gamma function."""
+    import scipy.special as sp
+    a64 = a.astype(_F64)
+    x64 = x.astype(_F64)
+    with np.errstate(all="ignore"):
+        h = 1e-3 * a64
+        d1 = (sp.gammainc(a64 + h, x64) - sp.gammainc(a64 - h, x64)) / (2 * h)
+        d2 = (sp.gammainc(a64 + 2 * h, x64) - sp.gammainc(a64 - 2 * h, x64)) / (4 * h)
+        dpda = (4 * d1 - d2) / 3  # Richardson: O(h**4)
+        log_dpdx = (a64 - 1) * np.log(x64) - x64 - sp.gammaln(a64)
+        out = -dpda * np.exp(-log_dpdx)
+        out = np.where(x64 > 0, out, 0.0)
+    return out.astype(a.dtype)
+
+
+def poisson_np(data, lam, dtype, partitionable):
+    """JAX's ``_poisson`` for one key: Knuth's method for lam < 10, transformed rejection
+    (Hormann) otherwise; lam: float32 array of the output shape."""
+    shape = lam.shape
+    n = lam.size
+    lamf = lam.reshape(-1)
+    use_knuth = np.isnan(lamf) | (lamf < 10)
+    out = np.zeros(n, np.int64)
+    k0, k1 = _one_key(data)
+
+    def uniform_all(kd):
+        b = random_bits_np(kd, 32, (n,), partitionable)
+        return _uniform_floats(np.ascontiguousarray(b), _F32)
+
+    if use_knuth.any():
+        lk = np.where(use_knuth, lamf, np.float32(0))
+        k = np.zeros(n, np.int64)
+        log_prod = np.zeros(n, _F32)
+        rng = np.array([k0, k1], _U32)
+        while (log_prod > -lk).any():
+            s = random_split_np(rng, (2,), partitionable)
+            rng, sub = s[0], s[1]
+            k = np.where(log_prod > -lk, k + 1, k)
+            log_prod = log_prod + log32(uniform_all(sub))
+        out = np.where(use_knuth, k - 1, out)
+    if (~use_knuth).any():
+        lr = np.where(use_knuth, np.float32(1e5), lamf).astype(_F32)
+        log_lam = log32(lr)
+        b = fma32(np.float32(2.53), np.sqrt(lr), np.float32(0.931))
+        a = fma32(np.float32(0.02483), b, np.float32(-0.059))
+        inv_alpha = np.float32(1.1239) + np.float32(1.1328) / (b - np.float32(3.4))
+        v_r = np.float32(0.9277) - np.float32(3.6224) / (b - np.float32(2))
+        k_out = np.full(n, -1, _F32)
+        accepted = np.zeros(n, bool)
+        rng = np.array([k0, k1], _U32)
+        import scipy.special as sp
+        while (~accepted).any():
+            s = random_split_np(rng, (3,), partitionable)
+            rng = s[0]
+            u = uniform_all(s[1]) - np.float32(0.5)
+            v = uniform_all(s[2])
+            us = np.float32(0.5) - np.abs(u)
+            k = np.floor(fma32(np.float32(2) * a / us + b, u, lr) + np.float32(0.43))
+            sv = log32(v * inv_alpha / (a / (us * us) + b))
+            tv = fma32(k, log_lam, -lr) - sp.gammaln(k + np.float32(1)).astype(_F32)
+            accept1 = (us >= np.float32(0.07)) & (v <= v_r)
+            reject = (k < 0) | ((us < np.float32(0.013)) & (v > us))
+            accept = accept1 | (~reject & (sv <= tv))
+            k_out = np.where(accept, k, k_out)
+            accepted |= accept
+        out = np.where(use_knuth, out, k_out.astype(np.int64))
+    out = np.where(lamf == 0, 0, out)
+    return out.astype(dtype).reshape(shape)
+
+
+# random_gamma (keys, a): one Marsaglia-Tsang sample per element of a; the key is split into
+# one key per element (as JAX's random_gamma_p).
+
+def _random_gamma_abstract(keys, a, *, log_space, partitionable):
+    _check_key_aval("random_gamma", keys)
+    return ShapedArray(a.shape, a.dtype)
+
+
+def _random_gamma_impl(keys, a, *, log_space, partitionable):
+    kd = data_from_keys(keys)
+    lead = keys.shape
+    per_key = math.prod(a.shape[len(lead):])
+    kd = kd.reshape(-1, 2)
+    alphas = a.reshape(kd.shape[0], per_key)
+    elem_keys = random_split_np(kd, (per_key,), partitionable).reshape(-1, 2)
+    out = gamma_np(elem_keys, alphas.reshape(-1), log_space, partitionable)
+    return out.reshape(a.shape).astype(a.dtype)
+
+
+def _random_gamma_batch(vals, dims, *, log_space, partitionable):
+    k, a = vals
+    dk, da = dims
+    size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+    k = batching.bdim_at_front(k, dk, size)
+    a = batching.bdim_at_front(a, da, size)
+    return random_gamma_p.bind(k, a, log_space=log_space, partitionable=partitionable), 0
+
+
+random_gamma_p = Primitive("random_gamma")
+random_gamma_p.impl = _random_gamma_impl
+random_gamma_p.abstract_eval = _random_gamma_abstract
+random_gamma_p.weak_type_rule = _never_weak
+random_gamma_p.batch = _random_gamma_batch
+random_gamma_p.pp_params = lambda params: [("log_space", params["log_space"])]
+
+random_gamma_grad_p = _common.nary("random_gamma_grad", _common.FLOATING, gamma_grad_np)
+random_gamma_grad_p.opt_outs["jvp"] = "JAX does not differentiate random_gamma_grad"
+
+
+def _gamma_grad(sample, a, log_space):
+    if log_space:
+        samples = _exp(sample)
+        aval = core.get_aval(samples)
+        tiny = _const_like(samples, dtypes.finfo(aval.dtype).tiny)
+        samples = _ew.select_n_p.bind(_ew.eq_p.bind(samples, _const_like(samples, 0)), samples,
+                                      _ew._broadcast_to(tiny, aval.shape))
+        return _div(random_gamma_grad_p.bind(a, samples), samples)
+    return random_gamma_grad_p.bind(a, sample)
+
+
+def _random_gamma_jvp(primals, tangents, *, log_space, partitionable):
+    k, a = primals
+    _, ga = tangents
+    out = random_gamma_p.bind(k, a, log_space=log_space, partitionable=partitionable)
+    if type(ga) is ad.Zero:
+        return out, ad.Zero(ad.tangent_aval(core.get_aval(out)))
+    return out, _mul(ga, _gamma_grad(out, a, log_space))
+
+
+random_gamma_p.jvp = _random_gamma_jvp
+
+
+# random_poisson (keys, lam): pyjax has no while_loop primitive yet, so JAX's two loops run
+# inside one primitive. lam is float32 of the output shape; keys lead (batched by vmap).
+
+def _random_poisson_abstract(keys, lam, *, dtype, partitionable):
+    _check_key_aval("random_poisson", keys)
+    return ShapedArray(lam.shape, dtype)
+
+
+def _random_poisson_impl(keys, lam, *, dtype, partitionable):
+    kd = data_from_keys(keys).reshape(-1, 2)
+    lead = keys.shape
+    lam = np.broadcast_to(lam, lead + lam.shape[len(lead):]) if lead else lam
+    lams = lam.reshape((kd.shape[0],) + lam.shape[len(lead):])
+    out = np.stack([poisson_np(kd[i], lams[i], dtype, partitionable)
+                    for i in range(kd.shape[0])])
+    return out.reshape(lam.shape)
+
+
+random_poisson_p = Primitive("random_poisson")
+random_poisson_p.impl = _random_poisson_impl
+random_poisson_p.abstract_eval = _random_poisson_abstract
+random_poisson_p.weak_type_rule = _never_weak
+ad.defjvp_zero(random_poisson_p)
+
+
+def _random_poisson_batch(vals, dims, *, dtype, partitionable):
+    k, lam = vals
+    dk, dl = dims
+    size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+    k = batching.bdim_at_front(k, dk, size)
+    lam = batching.bdim_at_front(lam, dl, size)
+    return random_poisson_p.bind(k, lam, dtype=dtype, partitionable=partitionable), 0
+
+
+random_poisson_p.batch = _random_poisson_batch
+random_poisson_p.pp_params = lambda params: [("dtype", params["dtype"])]
+
+
+# cov_factor (cov) -> factor with factor @ factor.T == cov, for multivariate_normal: LAPACK's
+# potrf / syevd / gesdd through SciPy (the same LAPACK routines jaxlib calls on CPU).
+
+def _cov_factor_one(a, method):
+    import scipy.linalg.lapack as lapack
+    a = (a + a.T) / a.dtype.type(2) if method != "svd" else a  # JAX symmetrizes the input
+    prefix = "s" if a.dtype == _F32 else "d"
+    if method == "cholesky":
+        c, info = getattr(lapack, prefix + "potrf")(a, lower=1, clean=1)
+        return np.full_like(a, np.nan) if info else np.tril(c)
+    if method == "eigh":
+        w, v, info = getattr(lapack, prefix + "syevd")(a, compute_v=1, lower=1)
+        return v * np.sqrt(w)[None, :]
+    u, s, _, info = getattr(lapack, prefix + "gesdd")(a, compute_uv=1, full_matrices=1)
+    return u * np.sqrt(s)[None, :]
+
+
+def _cov_factor_impl(cov, *, method):
+    flat = cov.reshape((-1,) + cov.shape[-2:])
+    out = np.stack([_cov_factor_one(m, method) for m in flat]) if flat.shape[0] else flat.copy()
+    return out.reshape(cov.shape).astype(cov.dtype)
+
+
+def _cov_factor_abstract(cov, *, method):
+    if cov.dtype not in (_F32, _F64):
+        raise TypeError(f"cov_factor requires float32 or float64, got {cov.dtype.name}")
+    return ShapedArray(cov.shape, cov.dtype)
+
+
+def _cov_factor_batch(vals, dims, *, method):
+    (x,), (d,) = vals, dims
+    return cov_factor_p.bind(batching.moveaxis(x, d, 0), method=method), 0
+
+
+cov_factor_p = Primitive("cov_factor")
+cov_factor_p.impl = _cov_factor_impl
+cov_factor_p.abstract_eval = _cov_factor_abstract
+cov_factor_p.batch = _cov_factor_batch
+cov_factor_p.opt_outs["jvp"] = "factor of a covariance: no derivative rule in pyjax yet"

@@ -507,3 +507,33 @@ _cumulative_jvp(cumprod_p, _combine_mul)
 _cumulative_jvp(cummax_p, _combine_chooser(ew.max_p))
 _cumulative_jvp(cummin_p, _combine_chooser(ew.min_p))
 _cumulative_jvp(cumlogsumexp_p, _combine_logaddexp)
+
+
+# -- batching rules (JAX's, jax/_src/lax/lax.py) ------------------------------------------------
+# Reductions and scans act along axes of one element; those axes are shifted past the batch dim,
+# which stays where it is (less the reduced axes before it).
+
+from pyjax._src.interpreters import batching  # noqa: E402
+
+
+def _reduce_batch(prim):
+    def rule(vals, dims, *, axes, **params):
+        (x,), (d,) = vals, dims
+        axes = tuple(a + (a >= d) for a in axes)
+        return prim.bind(x, axes=axes, **params), d - sum(a < d for a in axes)
+    return rule
+
+
+def _cumulative_batch(prim):
+    def rule(vals, dims, *, axis, reverse):
+        (x,), (d,) = vals, dims
+        return prim.bind(x, axis=axis + (axis >= d), reverse=reverse), d
+    return rule
+
+
+for _p in (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p, reduce_or_p,
+           reduce_xor_p, argmax_p, argmin_p):
+    _p.batch = _reduce_batch(_p)
+for _p in (cumsum_p, cumprod_p, cummax_p, cummin_p, cumlogsumexp_p):
+    _p.batch = _cumulative_batch(_p)
+reduce_precision_p.batch = batching.vectorized(reduce_precision_p)

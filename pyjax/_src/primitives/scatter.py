@@ -664,3 +664,43 @@ scatter_min_p.jvp = _partial(_scatter_extremal_jvp, scatter_min_p)
 scatter_max_p.jvp = _partial(_scatter_extremal_jvp, scatter_max_p)
 scatter_p.jvp = _scatter_jvp
 scatter_p.transpose = _scatter_transpose
+
+
+# -- batching rule (JAX's, jax/_src/lax/slicing.py) ---------------------------------------------
+# The operand and updates get the batch dim in front (materialised if unbatched). With unbatched
+# indices it is one more window dim; with batched indices it is a pair of batching dims.
+
+from pyjax._src.interpreters import batching  # noqa: E402
+
+
+def _plus1(dims):
+    return tuple(d + 1 for d in dims)
+
+
+def scatter_batch_rule(prim, vals, dims, *, dimension_numbers, **params):
+    operand, indices, updates = vals
+    operand_dim, indices_dim, updates_dim = dims
+    dn = dimension_numbers
+    size = batching.mapped_size(vals, dims)
+    operand = batching.bdim_at_front(operand, operand_dim, size)
+    updates = batching.bdim_at_front(updates, updates_dim, size)
+    if indices_dim is batching.not_mapped:
+        dnums = ScatterDimensionNumbers(
+            update_window_dims=(0,) + _plus1(dn.update_window_dims),
+            inserted_window_dims=_plus1(dn.inserted_window_dims),
+            scatter_dims_to_operand_dims=_plus1(dn.scatter_dims_to_operand_dims),
+            operand_batching_dims=_plus1(dn.operand_batching_dims),
+            scatter_indices_batching_dims=dn.scatter_indices_batching_dims)
+    else:
+        indices = batching.moveaxis(indices, indices_dim, 0)
+        dnums = ScatterDimensionNumbers(
+            update_window_dims=_plus1(dn.update_window_dims),
+            inserted_window_dims=_plus1(dn.inserted_window_dims),
+            scatter_dims_to_operand_dims=_plus1(dn.scatter_dims_to_operand_dims),
+            operand_batching_dims=(0,) + _plus1(dn.operand_batching_dims),
+            scatter_indices_batching_dims=(0,) + _plus1(dn.scatter_indices_batching_dims))
+    return prim.bind(operand, indices, updates, dimension_numbers=dnums, **params), 0
+
+
+for _p in (scatter_p, scatter_add_p, scatter_sub_p, scatter_mul_p, scatter_min_p, scatter_max_p):
+    _p.batch = _partial(scatter_batch_rule, _p)

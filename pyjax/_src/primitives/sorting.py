@@ -229,3 +229,27 @@ def _top_k_jvp(primals, tangents, *, k, axis):
 
 sort_p.jvp = _sort_jvp
 top_k_p.jvp = _top_k_jvp
+
+
+# -- batching rules (JAX's, jax/_src/lax/lax.py) ------------------------------------------------
+
+from pyjax._src.interpreters import batching  # noqa: E402
+
+
+def _sort_batch(vals, dims, *, dimension, is_stable, num_keys):
+    # Every operand needs the same shape: put the batch dim where the first batched one has it.
+    size = batching.mapped_size(vals, dims)
+    d = next(d for d in dims if d is not batching.not_mapped)
+    operands = [batching.bdim_at(x, xd, size, d) for x, xd in zip(vals, dims)]
+    out = sort_p.bind(*operands, dimension=dimension + (dimension >= d), is_stable=is_stable,
+                      num_keys=num_keys)
+    return out, [d] * len(out)
+
+
+def _top_k_batch(vals, dims, *, k, axis):
+    (x,), (d,) = vals, dims
+    return top_k_p.bind(x, k=k, axis=axis + (axis >= d)), [d, d]
+
+
+sort_p.batch = _sort_batch
+top_k_p.batch = _top_k_batch

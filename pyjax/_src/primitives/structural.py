@@ -988,3 +988,183 @@ dynamic_slice_p.jvp = _dynamic_slice_jvp
 dynamic_slice_p.transpose = _dynamic_slice_transpose
 dynamic_update_slice_p.jvp = _dynamic_update_slice_jvp
 dynamic_update_slice_p.transpose = _dynamic_update_slice_transpose
+
+
+# ----------------------------------------------------------------------------------------------
+# Batching rules (vmap). Each takes (values, batch dims) and returns (output, output batch dim),
+# moving the batch dimension only where the primitive's parameters cannot describe it in place.
+# JAX's rules (jax/_src/lax/lax.py, slicing.py) are followed where they need a move.
+
+from pyjax._src.interpreters import batching  # noqa: E402
+
+
+def _broadcast_in_dim_batch(vals, dims, *, shape, broadcast_dimensions, sharding):
+    (x,), (d,) = vals, dims
+    # Place the batch dim right after the output dim of the operand dim before it, which keeps
+    # broadcast_dimensions increasing without transposing the operand.
+    out_d = broadcast_dimensions[d - 1] + 1 if d > 0 else 0
+    bdims = [b + (b >= out_d) for b in broadcast_dimensions]
+    bdims.insert(d, out_d)
+    new_shape = shape[:out_d] + (shape_of(x)[d],) + shape[out_d:]
+    return broadcast_in_dim_p.bind(x, shape=new_shape, broadcast_dimensions=tuple(bdims),
+                                   sharding=sharding), out_d
+
+
+def _reshape_batch(vals, dims, *, new_sizes, dimensions, sharding):
+    (x,), (d,) = vals, dims
+    x = batching.moveaxis(x, d, 0)
+    if dimensions is not None:
+        dimensions = (0,) + tuple(i + 1 for i in dimensions)
+    return reshape_p.bind(x, new_sizes=(shape_of(x)[0],) + tuple(new_sizes),
+                          dimensions=dimensions, sharding=sharding), 0
+
+
+def _transpose_batch(vals, dims, *, permutation):
+    (x,), (d,) = vals, dims
+    perm = (d,) + tuple(p + (p >= d) for p in permutation)
+    return transpose_p.bind(x, permutation=perm), 0
+
+
+def _shifted(axes, d):
+    """Per-element axes as axes of the batched value whose batch dim is ``d``."""
+    return tuple(a + (a >= d) for a in axes)
+
+
+def _squeeze_batch(vals, dims, *, dimensions):
+    (x,), (d,) = vals, dims
+    dimensions = _shifted(dimensions, d)
+    return squeeze_p.bind(x, dimensions=dimensions), d - sum(a < d for a in dimensions)
+
+
+def _rev_batch(vals, dims, *, dimensions):
+    (x,), (d,) = vals, dims
+    return rev_p.bind(x, dimensions=_shifted(dimensions, d)), d
+
+
+def _slice_batch(vals, dims, *, start_indices, limit_indices, strides):
+    (x,), (d,) = vals, dims
+    start, limit = list(start_indices), list(limit_indices)
+    start.insert(d, 0)
+    limit.insert(d, shape_of(x)[d])
+    if strides is not None:
+        strides = list(strides)
+        strides.insert(d, 1)
+        strides = tuple(strides)
+    return slice_p.bind(x, start_indices=tuple(start), limit_indices=tuple(limit),
+                        strides=strides), d
+
+
+def _concatenate_batch(vals, dims, *, dimension):
+    size = batching.mapped_size(vals, dims)
+    # The first batched operand's batch dim becomes everyone's.
+    d = next(d for d in dims if d is not batching.not_mapped)
+    xs = [batching.bdim_at(x, xd, size, d) for x, xd in zip(vals, dims)]
+    return concatenate_p.bind(*xs, dimension=dimension + (dimension >= d)), d
+
+
+def _split_batch(vals, dims, *, sizes, axis):
+    (x,), (d,) = vals, dims
+    return split_p.bind(x, sizes=sizes, axis=axis + (axis >= d)), [d] * len(sizes)
+
+
+def _pad_batch(vals, dims, *, padding_config):
+    x, padding_value = vals
+    d, pd = dims
+    if d is batching.not_mapped:
+        x, d = batching.broadcast(x, shape_of(padding_value)[pd], 0), 0
+    config = list(padding_config)
+    config.insert(d, (0, 0, 0))
+    config = tuple(config)
+    if pd is batching.not_mapped:
+        return pad_p.bind(x, padding_value, padding_config=config), d
+    # A batched padding value: pad with anything, then select the padding positions.
+    aval = core.get_aval(x)
+    filler = core._wrap(np.zeros((), aval.dtype), aval.weak_type)
+    padded = pad_p.bind(x, filler, padding_config=config)
+    mask = pad_p.bind(full(aval.shape, True, np.bool_), np.array(False), padding_config=config)
+    values = broadcast_in_dim(padding_value, shape_of(padded), (d,))
+    return ew.select_n_p.bind(mask, values, padded), d
+
+
+def _iota_batch(vals, dims, **params):
+    # No operands, so vmap never reaches this rule; declared for completeness.
+    return iota_p.bind(**params), batching.not_mapped
+
+
+def _zero_index(idxs, flags):
+    """A 0 start index of the indices' dtype (int32 if there are none), weak only if they all
+    are, so the weak type of the result does not change."""
+    dtype = core.get_aval(idxs[0]).dtype if idxs else np.dtype(np.int32)
+    return core._wrap(np.zeros((), dtype), all(flags))
+
+
+def batch_dynamic_slice_indices(idxs, dims):
+    """Scalar start indices as one index vector: (n,) if none is batched, else (size, n) with
+    the batch dim first."""
+    if all(d is batching.not_mapped for d in dims):
+        return concatenate([broadcast(i, (1,)) for i in idxs], 0), batching.not_mapped
+    size = batching.mapped_size(idxs, dims)
+    cols = [broadcast_in_dim(i, (size, 1), (0,) if d is not batching.not_mapped else ())
+            for i, d in zip(idxs, dims)]
+    return concatenate(cols, 1), 0
+
+
+def _dynamic_slice_batch(vals, dims, *, slice_sizes):
+    x, *idxs = vals
+    d, *idx_dims = dims
+    if all(i is batching.not_mapped for i in idx_dims):
+        # Only the operand is batched: take all of its batch dim, from 0.
+        flags = [core.get_aval(i).weak_type for i in idxs]
+        idxs = list(idxs)
+        idxs.insert(d, _zero_index(idxs, flags))
+        sizes = slice_sizes[:d] + (shape_of(x)[d],) + slice_sizes[d:]
+        return dynamic_slice_p.bind(x, *idxs, slice_sizes=sizes), d
+    # Batched starts: a gather, as in JAX.
+    from pyjax._src.primitives import indexing
+    all_dims = tuple(range(len(slice_sizes)))
+    dnums = indexing.GatherDimensionNumbers(offset_dims=all_dims, collapsed_slice_dims=(),
+                                            start_index_map=all_dims)
+    index, index_dim = batch_dynamic_slice_indices(idxs, idx_dims)
+    return indexing.gather_batch_rule(
+        [x, index], [d, index_dim], dimension_numbers=dnums, slice_sizes=tuple(slice_sizes),
+        unique_indices=True, indices_are_sorted=True,
+        mode=indexing.GatherScatterMode.PROMISE_IN_BOUNDS, fill_value=None)
+
+
+def _dynamic_update_slice_batch(vals, dims):
+    x, update, *idxs = vals
+    d, ud, *idx_dims = dims
+    if all(i is batching.not_mapped for i in idx_dims):
+        size = batching.mapped_size([x, update], [d, ud])
+        d = d if d is not batching.not_mapped else ud
+        x = batching.bdim_at(x, dims[0], size, d)
+        update = batching.bdim_at(update, ud, size, d)
+        flags = [core.get_aval(i).weak_type for i in idxs]
+        idxs = list(idxs)
+        idxs.insert(d, _zero_index(idxs, flags))
+        return dynamic_update_slice_p.bind(x, update, *idxs), d
+    # Batched starts: a scatter whose windows are clamped into bounds, as in JAX.
+    from pyjax._src.primitives import indexing, scatter
+    all_dims = tuple(range(len(idxs)))
+    dnums = scatter.ScatterDimensionNumbers(update_window_dims=all_dims,
+                                            inserted_window_dims=(),
+                                            scatter_dims_to_operand_dims=all_dims)
+    index, index_dim = batch_dynamic_slice_indices(idxs, idx_dims)
+    return scatter.scatter_batch_rule(
+        scatter.scatter_p, [x, index, update], [d, index_dim, ud], update_jaxpr=None,
+        update_consts=(), dimension_numbers=dnums, indices_are_sorted=True,
+        unique_indices=True, mode=indexing.GatherScatterMode.CLIP)
+
+
+broadcast_in_dim_p.batch = _broadcast_in_dim_batch
+reshape_p.batch = _reshape_batch
+transpose_p.batch = _transpose_batch
+squeeze_p.batch = _squeeze_batch
+rev_p.batch = _rev_batch
+slice_p.batch = _slice_batch
+concatenate_p.batch = _concatenate_batch
+split_p.batch = _split_batch
+pad_p.batch = _pad_batch
+iota_p.batch = _iota_batch
+dynamic_slice_p.batch = _dynamic_slice_batch
+dynamic_update_slice_p.batch = _dynamic_update_slice_batch

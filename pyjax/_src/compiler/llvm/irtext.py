@@ -98,7 +98,9 @@ class Module:
         return name
 
     def text(self):
-        return "\n".join(list(self.decls.values()) + self.functions) + "\n"
+        # !0: the weights of rarely taken branches (slow paths).
+        meta = ['!0 = !{!"branch_weights", i32 1, i32 4000}']
+        return "\n".join(list(self.decls.values()) + self.functions + meta) + "\n"
 
 
 class Func:
@@ -109,6 +111,7 @@ class Func:
         self.lanes = lanes
         self.lines = []
         self.n = 0
+        self.cur = None  # the label of the block being filled
 
     # -- plumbing ---------------------------------------------------------------------------
     def tmp(self):
@@ -125,6 +128,7 @@ class Func:
 
     def label(self, name):
         self.lines.append(f"{name}:")
+        self.cur = name
 
     def new_label(self, base):
         self.n += 1
@@ -247,9 +251,14 @@ class Func:
     def sitofp(self, x, elem):
         return self.cast("sitofp", x, elem)
 
-    def fptosi_sat(self, x, elem):
-        ty = vec(elem, x.lanes)
-        return self.intrinsic("fptosi.sat", x, ret=ty, suffix=f"{mangle(ty)}.{mangle(x.ty)}")
+    def fptosi(self, x, elem):
+        """Float to signed int, for x known finite and in range (llvm.fptosi.sat would be
+        scalarised on x86)."""
+        return self.cast("fptosi", x, elem)
+
+    def finite_or_zero(self, x):
+        """x with NaN lanes replaced by 0 (so conversions of it are never poison)."""
+        return self.select(self.fcmp("uno", x, x), self.like(x, 0.0), x)
 
     # -- float utilities -------------------------------------------------------------------
     def fabs(self, x):

@@ -73,7 +73,7 @@ def _clamp(f, x, lo, hi):
 def _scale2(f, y, n):
     """y * 2**n for a float vector n in about [-1100, 1100] (two factors keep each normal)."""
     ity = "i32" if y.elem == "float" else "i64"
-    ni = f.fptosi_sat(n, ity)
+    ni = f.fptosi(f.finite_or_zero(n), ity)
     n1 = f.ashr(ni, f.like(ni, 1))
     n2 = f.sub(ni, n1)
     return f.ldexp_k(f.ldexp_k(y, n1), n2)
@@ -121,7 +121,7 @@ def expm1(f, x):
     top = 127.0 if single else 1023.0
     nn = f.select(f.fcmp("ogt", n, c(f, n, top)), c(f, n, top), n)
     ity = "i32" if single else "i64"
-    t = f.ldexp_k(c(f, x, 1.0), f.fptosi_sat(nn, ity))
+    t = f.ldexp_k(c(f, x, 1.0), f.fptosi(f.finite_or_zero(nn), ity))
     y = f.fma(t, em, f.fsub(t, c(f, x, 1.0)))  # 2**n * (em + 1) - 1
     y = f.select(f.fcmp("ogt", n, c(f, n, top)), f.fmul(y, c(f, y, 2.0)), y)
     return f.select(f.isnan(x), x, y)
@@ -292,13 +292,19 @@ def _libm_lanes(f, x, mask, fast, name):
     return f.emit(fast.ty, f"phi {fast.ty} [ {fast.name}, %{entry} ], [ {acc.name}, %{slow} ]")
 
 
+def _quadrant(f, j):
+    """j mod 4 as int32 lanes, for any float j (NaN, inf and huge values give 0)."""
+    big = f.fcmp("uge", f.fabs(j), c(f, j, 2.0 ** 30))  # also NaN; those lanes go elsewhere
+    return f.fptosi(f.select(big, c(f, j, 0.0), j), "i32")
+
+
 def _reduce_pio2_f32(f, x):
     """(r, q) with x = q*pi/2 + r, r as float32 (reduced in float64), q int32."""
     xd = f.cast("fpext", x, "double")
     j = f.roundeven(f.fmul(xd, c(f, xd, INV_PIO2)))
     r = f.fma(j, c(f, xd, -PIO2_1), xd)
     r = f.fma(j, c(f, xd, -PIO2_1T), r)
-    return f.cast("fptrunc", r, "float"), f.fptosi_sat(j, "i32")
+    return f.cast("fptrunc", r, "float"), _quadrant(f, j)
 
 
 def _sincos_f32_kernels(f, r):
@@ -322,7 +328,7 @@ def _reduce_pio2_f64(f, x):
         w = f.fsub(f.fmul(fn, c(f, x, pt)), f.fsub(f.fsub(t, r), w))
     y0 = f.fsub(r, w)
     y1 = f.fsub(f.fsub(r, y0), w)
-    return y0, y1, f.fptosi_sat(fn, "i32")
+    return y0, y1, _quadrant(f, fn)
 
 
 _S64 = [-1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04,
@@ -557,8 +563,9 @@ def _erf_inv(f, x, xla):
     w = f.fneg(_log1p(f, f.fmul(x, f.fneg(x)), xla))
     if x.elem == "float":
         small = f.fcmp("olt", w, c(f, x, 5.0))
-        big_t = f.fsub(f.sqrt(f.select(f.fcmp("ogt", w, c(f, x, 0.0)), w, c(f, x, 0.0))),
-                       c(f, x, 3.0))
+        # np.maximum(w, 0): NaN stays NaN (|x| > 1 must give NaN).
+        wpos = f.select(f.fcmp("olt", w, c(f, x, 0.0)), c(f, x, 0.0), w)
+        big_t = f.fsub(f.sqrt(wpos), c(f, x, 3.0))
         t = f.select(small, f.fsub(w, c(f, x, 2.5)), big_t)
         p = f.select(small, f.horner(t, _ERFINV32_SMALL), f.horner(t, _ERFINV32_BIG))
         out = f.fmul(x, p)
@@ -636,7 +643,10 @@ def pow(f, x, y):  # noqa: A001 (the math function's name)
         return f.cast("fptrunc", _pow_specials(f, xd, yd, m), "float")
     ax = f.fabs(x)
     lh, ll = _log_dd(f, ax)
-    lh = call(f, "log", [ax])  # exact specials (0, inf, NaN) and the same high part
+    special = f.or_(f.fcmp("ueq", ax, c(f, x, 0.0)), f.fcmp("oeq", ax, c(f, x, math.inf)))
+    lh = f.select(special, f.select(f.fcmp("oeq", ax, c(f, x, 0.0)), c(f, x, -math.inf), ax),
+                  lh)  # log(0) = -inf, log(inf) = inf, log(NaN) = NaN
+    ll = f.select(special, c(f, x, 0.0), ll)
     ph = f.fmul(y, lh)
     pl = f.fadd(f.fma(y, lh, f.fneg(ph)), f.fmul(y, ll))
     finite = f.fcmp("one", f.fabs(ph), c(f, x, math.inf))

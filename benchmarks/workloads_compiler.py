@@ -1,0 +1,131 @@
+"""Compiler workloads: fused elementwise chains, reductions, random bits, BLAS, compile time.
+
+The ``compile_*`` workloads time ``jit(f).lower(x).compile()`` of a program never seen before
+(each call gets a fresh constant, so neither side can reuse a compiled program, in memory or on
+disk): tracing, optimisation and code generation.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+
+from workloads import workload
+
+
+def _intro_f(jnp, c=3.0):
+    def f(x):
+        a = c * x + jnp.sin(x) + jnp.cos(x ** 2) - jnp.cos(2 * x) - x ** 2 * 0.4 * x ** 1.5
+        return jnp.sum(a)
+    return f
+
+
+def _selu(jnp, alpha=1.67):
+    def selu(x, lmbda=1.05):
+        return lmbda * jnp.where(x > 0, x, alpha * jnp.exp(x) - alpha)
+    return selu
+
+
+def _g(jnp, c=1.0):
+    def g(x):
+        y = jnp.zeros_like(x)
+        for i in range(10):
+            y = y + c * x ** i
+        return y
+    return g
+
+
+def _normal(ns, c=1.0):
+    return lambda k: ns.random.normal(k, (10_000_000,)) * c
+
+
+@workload(numpy="same", tags=("compiler",))
+def intro_f_10M(ns):
+    """intro seed f(x) = sum(3x + sin x + cos x^2 - cos 2x - 0.4 x^2 x^1.5), 10M f32, jit"""
+    f = ns.jit(_intro_f(ns.jnp))
+    x = ns.jnp.ones(10_000_000, dtype=ns.float32)
+    f(x)
+    return lambda: f(x)
+
+
+@workload(numpy="same", tags=("compiler",))
+def selu_1M(ns):
+    """quickstart selu on 1M float32 normal values, jit"""
+    x = ns.jnp.asarray(ns.np.random.RandomState(0).standard_normal(1_000_000)
+                       .astype(ns.float32))
+    f = ns.jit(_selu(ns.jnp))
+    f(x)
+    return lambda: f(x)
+
+
+@workload(numpy="same", tags=("compiler",))
+def sum_powers_1M(ns):
+    """intro g(x) = sum_{i<10} x**i on 1M float32, jit"""
+    x = ns.jnp.asarray(ns.np.linspace(0, 1, 1_000_000, dtype=ns.float32))
+    f = ns.jit(_g(ns.jnp))
+    f(x)
+    return lambda: f(x)
+
+
+@workload(tags=("compiler", "random"))
+def random_normal_10M(ns):
+    """random.normal(key, (10M,)) float32 under jit"""
+    f = ns.jit(lambda k: ns.random.normal(k, (10_000_000,)))
+    k = ns.random.key(0)
+    f(k)
+    return lambda: f(k)
+
+
+@workload(numpy="same", tags=("compiler",))
+def softmax_1000x1000(ns):
+    """softmax over the last axis of a 1000x1000 float32 array (max, exp, sum, divide), jit"""
+    x = ns.jnp.asarray(ns.np.random.RandomState(1).standard_normal((1000, 1000))
+                       .astype(ns.float32))
+
+    def softmax(x):
+        e = ns.jnp.exp(x - ns.jnp.max(x, axis=1, keepdims=True))
+        return e / ns.jnp.sum(e, axis=1, keepdims=True)
+    f = ns.jit(softmax)
+    f(x)
+    return lambda: f(x)
+
+
+@workload(numpy="same", tags=("compiler", "blas"))
+def dot_3000(ns):
+    """jnp.dot of two 3000x3000 float32 matrices"""
+    rs = ns.np.random.RandomState(2)
+    a = ns.jnp.asarray(rs.standard_normal((3000, 3000)).astype(ns.float32))
+    b = ns.jnp.asarray(rs.standard_normal((3000, 3000)).astype(ns.float32))
+    return lambda: ns.jnp.dot(a, b)
+
+
+# -- compile time ---------------------------------------------------------------------------
+
+_fresh = itertools.count(int(time.time() * 1000) % 1_000_000 * 8)
+
+
+def _compile_workload(make, arg):
+    def run(ns):
+        x = arg(ns)
+
+        def call():
+            c = float(next(_fresh) % 16_000_000 + 2)  # a constant no program had before
+            return ns.jit(make(ns, c)).lower(x).compile()
+        return call
+    return run
+
+
+workload(name="compile_intro_f", tags=("compiler", "compile"),
+         description="jit(f).lower(x).compile() of the intro seed f, x: f32[1000]")(
+    _compile_workload(lambda ns, c: _intro_f(ns.jnp, c),
+                      lambda ns: ns.jnp.ones(1000, dtype=ns.float32)))
+workload(name="compile_selu", tags=("compiler", "compile"),
+         description="jit(selu).lower(x).compile(), x: f32[1000]")(
+    _compile_workload(lambda ns, c: _selu(ns.jnp, c),
+                      lambda ns: ns.jnp.ones(1000, dtype=ns.float32)))
+workload(name="compile_sum_powers", tags=("compiler", "compile"),
+         description="jit(g).lower(x).compile() of g(x) = sum_{i<10} x**i, x: f32[1000]")(
+    _compile_workload(lambda ns, c: _g(ns.jnp, c),
+                      lambda ns: ns.jnp.ones(1000, dtype=ns.float32)))
+workload(name="compile_random_normal", tags=("compiler", "compile"),
+         description="jit(lambda k: normal(k, (10M,)) * c).lower(key).compile()")(
+    _compile_workload(lambda ns, c: _normal(ns, c), lambda ns: ns.random.key(0)))

@@ -1,0 +1,734 @@
+"""Lowering a KernelIR to an LLVM function.
+
+The function is ``void kernel(PyObject *buffers, i64 start, i64 stop, i64 chunk)``: ``buffers``
+is a tuple of NumPy arrays (inputs, elementwise outputs, then reduction outputs; each array's
+data pointer is read from the object itself), and [start, stop) is the range of the outermost
+loop this call covers (the unit of threading). ``chunk`` numbers the call among those splitting
+a reduced outermost dimension: its partial results go to slot ``chunk`` of the reduction
+outputs.
+
+Loops: the collapsed iteration space's outer dims are scalar loops; the innermost dim is a loop
+over vectors of ``lanes`` elements, every load and store masked by ``index < end`` (AVX-512
+masks make that free), so each body is emitted once. Broadcast inputs (inner stride 0) are
+scalar loads splatted (hoisted out of the loop by LLVM), other strides use gathers.
+
+Reductions: when the innermost dim is reduced, each lane keeps a partial result; float sums
+accumulate blocks of BLOCK vectors into a block accumulator that is added to the lane totals
+after each block. At the end of the row the lanes are combined pairwise (lane i with lane
+i + lanes/2, halving) and the result is combined into the output element. When the innermost
+dim is kept, the output row is updated in memory in the order of the outer reduced loops. So
+the summation order is fixed by the shapes alone (never by timing or thread count).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from pyjax._src.compiler.kernel import BOOL, bits_value
+from pyjax._src.compiler.llvm import mathlib
+from pyjax._src.compiler.llvm.irtext import (
+    BITS, INT_OF_FLOAT, Func, Val, elem_type, mangle, mem_type, vec)
+
+BLOCK = 256  # vectors per block of a float sum along the innermost dim
+
+_SIZEOF = {"i8": 1, "i16": 2, "i32": 4, "i64": 8, "float": 4, "double": 8}
+
+
+def _signed(dtype):
+    return np.dtype(dtype).kind == "i"
+
+
+class Ctx:
+    """Per-function emission state."""
+
+    def __init__(self, f, kir, layout, data):
+        self.f, self.kir, self.layout, self.data = f, kir, layout, data
+        self.offsets = {}  # stream -> i64 Val offset (elements) accumulated over outer loops
+        self.j = None      # i64 scalar index of the first lane (innermost dim)
+        self.jv = None     # i64 vector of lane indices
+        self.mask = None   # i1 vector (None when lanes == 1)
+        self.outer_index = {}  # dim -> i64 loop variable
+
+
+# ----------------------------------------------------------------------------------------------
+# Memory
+
+
+def _ptr_at(f, base, offset_elems, elem):
+    return f.emit("ptr", f"getelementptr inbounds {elem}, ptr {base.name}, i64 {offset_elems.name}")
+
+
+def _splat(f, x, lanes):
+    if lanes == 1:
+        return x
+    vt = vec(x.ty, lanes)
+    ins = f.emit(vt, f"insertelement {vt} poison, {x}, i64 0")
+    return f.emit(vt, f"shufflevector {ins}, {vt} poison, <{lanes} x i32> zeroinitializer")
+
+
+def _from_mem(f, v, dtype):
+    if np.dtype(dtype) == BOOL:
+        return f.icmp("ne", v, f.like(v, 0))
+    return v
+
+
+def _to_mem(f, v, dtype):
+    if np.dtype(dtype) == BOOL:
+        return f.cast("zext", v, "i8")
+    return v
+
+
+def _load(ctx, base, offset, inner_stride, dtype):
+    f = ctx.f
+    lanes = f.lanes
+    mt = mem_type(dtype)
+    size = _SIZEOF[mt]
+    if inner_stride == 0 or lanes == 1:
+        if inner_stride and lanes == 1:
+            offset = f.add(offset, f.mul(ctx.j, Val(str(inner_stride), "i64")))
+        p = _ptr_at(f, base, offset, mt)
+        v = f.emit(mt, f"load {mt}, ptr {p.name}, align {size}")
+        return _splat(f, _from_mem(f, v, dtype), lanes)
+    vt = vec(mt, lanes)
+    if inner_stride == 1:
+        p = _ptr_at(f, base, f.add(offset, ctx.j), mt)
+        v = f.call(f"llvm.masked.load.{mangle(vt)}.p0", vt,
+                   [Val(p.name, "ptr"), Val(str(size), "i32"), ctx.mask,
+                    Val("zeroinitializer", vt)])
+    else:
+        idx = f.add(_splat(f, offset, lanes), f.mul(ctx.jv, f.const("i64", inner_stride)))
+        pv = f.emit(vec("ptr", lanes), f"getelementptr inbounds {mt}, ptr {base.name}, "
+                                       f"{idx}")
+        v = f.call(f"llvm.masked.gather.{mangle(vt)}.{mangle(vec('ptr', lanes))}", vt,
+                   [pv, Val(str(size), "i32"), ctx.mask, Val("zeroinitializer", vt)])
+    return _from_mem(f, v, dtype)
+
+
+def _store(ctx, base, offset, value, dtype):
+    """Store a vector at base[offset + j ...] (contiguous), masked."""
+    f = ctx.f
+    mt = mem_type(dtype)
+    size = _SIZEOF[mt]
+    v = _to_mem(f, value, dtype)
+    p = _ptr_at(f, base, f.add(offset, ctx.j), mt)
+    if f.lanes == 1:
+        f.stmt(f"store {v}, ptr {p.name}, align {size}")
+        return
+    f.call(f"llvm.masked.store.{mangle(v.ty)}.p0", "void",
+           [v, Val(p.name, "ptr"), Val(str(size), "i32"), ctx.mask])
+
+
+def _load_row(ctx, base, offset, dtype):
+    """A contiguous (masked) vector at base[offset + j ...]."""
+    return _load(ctx, base, offset, 1, dtype)
+
+
+def _scalar_load(f, base, offset, dtype):
+    mt = mem_type(dtype)
+    p = _ptr_at(f, base, offset, mt)
+    v = f.emit(mt, f"load {mt}, ptr {p.name}, align {_SIZEOF[mt]}")
+    return _from_mem(f, v, dtype)
+
+
+def _scalar_store(f, base, offset, v, dtype):
+    mt = mem_type(dtype)
+    p = _ptr_at(f, base, offset, mt)
+    f.stmt(f"store {_to_mem(f, v, dtype)}, ptr {p.name}, align {_SIZEOF[mt]}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Operations
+
+
+def _fp(dtype):
+    return np.dtype(dtype).kind == "f"
+
+
+def numpy_max(f, a, b, dtype):
+    """np.maximum(a, b): (a >= b or isnan(a)) ? a : b; integers max; bool or."""
+    if _fp(dtype):
+        return f.select(f.fcmp("uge", a, b), a, b)
+    if dtype == BOOL:
+        return f.or_(a, b)
+    return f.select(f.icmp("sge" if _signed(dtype) else "uge", a, b), a, b)
+
+
+def numpy_min(f, a, b, dtype):
+    if _fp(dtype):
+        return f.select(f.fcmp("ule", a, b), a, b)
+    if dtype == BOOL:
+        return f.and_(a, b)
+    return f.select(f.icmp("sle" if _signed(dtype) else "ule", a, b), a, b)
+
+
+def _int_min(dtype):
+    return np.iinfo(dtype).min
+
+
+def _div_rem(f, op, x, y, dtype):
+    if _fp(dtype):
+        return f.fdiv(x, y) if op == "div" else f.bin("frem", x, y)
+    zero = f.icmp("eq", y, f.like(y, 0))
+    bad = zero
+    if _signed(dtype):
+        bad = f.or_(zero, f.and_(f.icmp("eq", x, f.like(x, _int_min(dtype))),
+                                 f.icmp("eq", y, f.like(y, -1))))
+    ys = f.select(bad, f.like(y, 1), y)
+    if op == "div":
+        q = f.bin("sdiv" if _signed(dtype) else "udiv", x, ys)
+        return f.select(zero, f.like(x, -1), q)
+    r = f.bin("srem" if _signed(dtype) else "urem", x, ys)
+    return f.select(zero, x, r)
+
+
+def _shift(f, op, x, y, dtype):
+    bits = BITS[x.elem]
+    oor = f.icmp("uge", y, f.like(y, bits))
+    ys = f.select(oor, f.like(y, 0), y)
+    if op == "shl":
+        return f.select(oor, f.like(x, 0), f.shl(x, ys))
+    if op == "shr_logical":
+        return f.select(oor, f.like(x, 0), f.lshr(x, ys))
+    if _signed(dtype):
+        fill = f.ashr(x, f.like(x, bits - 1))
+        return f.select(oor, fill, f.ashr(x, ys))
+    return f.select(oor, f.like(x, 0), f.lshr(x, ys))
+
+
+def _binary(f, op, x, y, dtype):
+    fp = _fp(dtype)
+    if op == "add":
+        return f.fadd(x, y) if fp else f.add(x, y)
+    if op == "sub":
+        return f.fsub(x, y) if fp else f.sub(x, y)
+    if op == "mul":
+        return f.fmul(x, y) if fp else (f.and_(x, y) if dtype == BOOL else f.mul(x, y))
+    if op in ("div", "rem"):
+        return _div_rem(f, op, x, y, dtype)
+    if op == "max":
+        return numpy_max(f, x, y, dtype)
+    if op == "min":
+        return numpy_min(f, x, y, dtype)
+    if op == "and":
+        return f.and_(x, y)
+    if op == "or":
+        return f.or_(x, y)
+    if op == "xor":
+        return f.xor(x, y)
+    if op in ("shl", "shr_logical", "shr_arithmetic"):
+        return _shift(f, op, x, y, dtype)
+    raise NotImplementedError(op)
+
+
+def _unary(f, op, x, dtype):
+    fp = _fp(dtype)
+    if op == "neg":
+        return f.fneg(x) if fp else f.sub(f.like(x, 0), x)
+    if op == "abs":
+        if fp:
+            return f.fabs(x)
+        if not _signed(dtype):
+            return x
+        return f.intrinsic("abs", x, Val("false", "i1"))
+    if op == "sign":
+        one, zero = f.like(x, 1), f.like(x, 0)
+        if fp:
+            return f.select(f.fcmp("ogt", x, zero), one,
+                            f.select(f.fcmp("olt", x, zero), f.like(x, -1), x))
+        if _signed(dtype):
+            return f.select(f.icmp("sgt", x, zero), one,
+                            f.select(f.icmp("slt", x, zero), f.like(x, -1), zero))
+        return f.select(f.icmp("ne", x, zero), one, zero)
+    if op == "not":
+        return f.not_(x)
+    raise NotImplementedError(op)
+
+
+_FCMP = {"eq": "oeq", "ne": "une", "lt": "olt", "le": "ole", "gt": "ogt", "ge": "oge"}
+
+
+def _compare(f, op, x, y, dtype):
+    if _fp(dtype):
+        return f.fcmp(_FCMP[op], x, y)
+    if op in ("eq", "ne"):
+        return f.icmp(op, x, y)
+    return f.icmp(("s" if _signed(dtype) else "u") + op, x, y)
+
+
+def _convert(f, x, src, dst):
+    src, dst = np.dtype(src), np.dtype(dst)
+    de = elem_type(dst)
+    if dst == BOOL:
+        return f.fcmp("une", x, f.like(x, 0.0)) if _fp(src) else f.icmp("ne", x, f.like(x, 0))
+    if src == BOOL:
+        return f.cast("uitofp", x, de) if _fp(dst) else f.cast("zext", x, de)
+    if _fp(src) and _fp(dst):
+        return f.cast("fpext" if dst.itemsize > src.itemsize else "fptrunc", x, de)
+    if _fp(dst):
+        return f.cast("sitofp" if _signed(src) else "uitofp", x, de)
+    if _fp(src):
+        return _float_to_int(f, x, dst)
+    if dst.itemsize == src.itemsize:
+        return Val(x.name, vec(de, x.lanes))
+    if dst.itemsize < src.itemsize:
+        return f.cast("trunc", x, de)
+    return f.cast("sext" if _signed(src) else "zext", x, de)
+
+
+def _float_to_int(f, x, dst):
+    """XLA's float -> int: truncate, saturate, NaN -> 0 (vector-friendly: plain fptosi/fptoui
+    on a sanitised value, then the saturated lanes patched)."""
+    de = elem_type(dst)
+    bits = BITS[de]
+    signed = _signed(dst)
+    lo = -2.0 ** (bits - 1) if signed else 0.0
+    top = 2.0 ** (bits - 1) if signed else 2.0 ** bits  # first value out of range (exact)
+    xs = f.finite_or_zero(x)
+    low = f.fcmp("olt", xs, f.like(x, lo))
+    big = f.fcmp("oge", xs, f.like(x, top))
+    xs = f.select(f.or_(low, big), f.like(x, 0.0), xs)
+    r = f.cast("fptosi" if signed else "fptoui", xs, de)
+    info = np.iinfo(dst)
+    r = f.select(low, f.like(r, info.min), r)
+    return f.select(big, f.like(r, info.max), r)
+
+
+def _nextafter(f, x, y):
+    ity = INT_OF_FLOAT[x.elem]
+    ix = f.as_int(x)
+    up = f.icmp("eq", f.fcmp("olt", x, y), f.fcmp("ogt", x, f.like(x, 0.0)))
+    step = f.select(up, f.like(ix, 1), f.like(ix, -1))
+    r = f.bitcast(f.add(ix, step), x.elem)
+    tiny = f.bitcast(f.like(ix, 1), x.elem)
+    r = f.select(f.fcmp("oeq", x, f.like(x, 0.0)), f.copysign(tiny, y), r)
+    r = f.select(f.fcmp("oeq", x, y), y, r)
+    _ = ity
+    return f.select(f.fcmp("uno", x, y), f.fadd(x, y), r)
+
+
+def _math(f, name, args, dtype):
+    x = args[0]
+    if name == "sqrt":
+        return f.sqrt(x)
+    if name == "rsqrt":
+        return f.fdiv(f.like(x, 1.0), f.sqrt(x))
+    if name in ("floor", "ceil", "trunc"):
+        return f.intrinsic(name, x)
+    if name == "round_even":
+        return f.roundeven(x)
+    if name == "round_away":
+        return f.round_away(x)
+    if name == "is_finite":
+        return f.fcmp("one", f.fabs(x), f.like(x, math.inf))
+    if name == "popcount":
+        return f.intrinsic("ctpop", x)
+    if name == "clz":
+        return f.intrinsic("ctlz", x, Val("false", "i1"))
+    if name == "fma":
+        return f.fma(*args)
+    if name == "nextafter":
+        return _nextafter(f, *args)
+    return mathlib.call(f, name, args)
+
+
+def emit_op(ctx, i, vals):
+    f, kir = ctx.f, ctx.kir
+    kind, args, attrs, dtype = kir.ops[i]
+    xs = [vals[a] for a in args]
+    if kind == "const":
+        return f.const(elem_type(dtype), bits_value(attrs[0], dtype))
+    if kind == "load":
+        inp, acc = attrs
+        strides = ctx.layout.access_strides[acc]
+        return _load(ctx, ctx.data[inp], ctx.offsets[("a", acc)], strides[-1], dtype)
+    if kind == "index":
+        acc = attrs[0]
+        s = ctx.layout.access_strides[acc][-1]
+        base = ctx.offsets[("a", acc)]
+        if f.lanes == 1:
+            return f.add(base, f.mul(ctx.j, Val(str(s), "i64"))) if s else base
+        v = _splat(f, base, f.lanes)
+        return f.add(v, f.mul(ctx.jv, f.const("i64", s))) if s else v
+    src = kir.ops[args[0]][3] if args else dtype
+    if kind == "unary":
+        return _unary(f, attrs[0], xs[0], dtype)
+    if kind == "binary":
+        return _binary(f, attrs[0], xs[0], xs[1], dtype)
+    if kind == "compare":
+        return _compare(f, attrs[0], xs[0], xs[1], src)
+    if kind == "select":
+        return f.select(*xs)
+    if kind == "convert":
+        return _convert(f, xs[0], src, dtype)
+    if kind == "bitcast":
+        return f.bitcast(xs[0], elem_type(dtype))
+    if kind == "rotl":
+        amt = f.like(xs[0], attrs[0])
+        return f.intrinsic("fshl", xs[0], xs[0], amt)
+    if kind == "math":
+        return _math(f, attrs[0], xs, dtype)
+    raise NotImplementedError(kind)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reductions
+
+
+def reduction_identity(kind, dtype):
+    dtype = np.dtype(dtype)
+    if kind == "sum" or kind in ("or", "xor"):
+        return 0
+    if kind == "prod":
+        return 1
+    if kind == "and":
+        return True if dtype == BOOL else -1
+    if kind in ("max", "argmax"):
+        if _fp(dtype):
+            return -math.inf
+        return False if dtype == BOOL else np.iinfo(dtype).min
+    if kind in ("min", "argmin"):
+        if _fp(dtype):
+            return math.inf
+        return True if dtype == BOOL else np.iinfo(dtype).max
+    raise NotImplementedError(kind)
+
+
+def _combine(f, kind, acc, v, dtype):
+    if kind == "sum":
+        return _binary(f, "add", acc, v, dtype) if dtype != BOOL else f.or_(acc, v)
+    if kind == "prod":
+        return _binary(f, "mul", acc, v, dtype)
+    if kind == "max":
+        return numpy_max(f, acc, v, dtype)
+    if kind == "min":
+        return numpy_min(f, acc, v, dtype)
+    return _binary(f, kind, acc, v, dtype)  # and, or, xor
+
+
+def _arg_better(f, kind, v, acc, dtype):
+    """Whether v strictly beats acc (NaN beats numbers; the earlier index wins ties)."""
+    if _fp(dtype):
+        op = "ogt" if kind == "argmax" else "olt"
+        return f.or_(f.fcmp(op, v, acc), f.and_(f.isnan(v), f.fcmp("ord", acc, acc)))
+    if dtype == BOOL:
+        return f.icmp("ugt" if kind == "argmax" else "ult", v, acc)
+    op = ("sgt" if kind == "argmax" else "slt") if _signed(dtype) else \
+        ("ugt" if kind == "argmax" else "ult")
+    return f.icmp(op, v, acc)
+
+
+def _arg_combine_tie(f, kind, v1, i1, v2, i2, dtype):
+    """(v, i) of two candidates from disjoint index sets: the better, the lower index on ties."""
+    better = _arg_better(f, kind, v2, v1, dtype)
+    if _fp(dtype):
+        same = f.or_(f.fcmp("oeq", v1, v2), f.and_(f.isnan(v1), f.isnan(v2)))
+    else:
+        same = f.icmp("eq", v1, v2)
+    take = f.or_(better, f.and_(same, f.icmp("slt", i2, i1)))
+    return f.select(take, v2, v1), f.select(take, i2, i1)
+
+
+def _halves(f, v):
+    n = v.lanes
+    h = n // 2
+    if h == 1:
+        return (f.emit(v.elem, f"extractelement {v}, i64 0"),
+                f.emit(v.elem, f"extractelement {v}, i64 1"))
+    vt = vec(v.elem, h)
+    lo = f.emit(vt, f"shufflevector {v}, {v.ty} poison, <{h} x i32> <"
+                + ", ".join(f"i32 {i}" for i in range(h)) + ">")
+    hi = f.emit(vt, f"shufflevector {v}, {v.ty} poison, <{h} x i32> <"
+                + ", ".join(f"i32 {i}" for i in range(h, n)) + ">")
+    return lo, hi
+
+
+def _first_lane(f, v):
+    if v.lanes == 1 and not v.ty.startswith("<"):
+        return v
+    return f.emit(v.elem, f"extractelement {v}, i64 0")
+
+
+def _hreduce(f, kind, acc, dtype):
+    while acc.lanes > 1:
+        lo, hi = _halves(f, acc)
+        acc = _combine(f, kind, lo, hi, dtype)
+    return _first_lane(f, acc)
+
+
+def _hreduce_arg(f, kind, accv, acci, dtype):
+    while accv.lanes > 1:
+        vlo, vhi = _halves(f, accv)
+        ilo, ihi = _halves(f, acci)
+        accv, acci = _arg_combine_tie(f, kind, vlo, ilo, vhi, ihi, dtype)
+    return _first_lane(f, accv), _first_lane(f, acci)
+
+
+# ----------------------------------------------------------------------------------------------
+# Loops
+
+
+class _Loop:
+    """for (i = lo; i < hi; i += step) with extra loop-carried values (phis)."""
+
+    def __init__(self, f, lo, hi, step, carried=()):
+        self.f = f
+        self.head, self.body, self.exit = (f.new_label("head"), f.new_label("body"),
+                                           f.new_label("exit"))
+        pred = f.cur
+        f.stmt(f"br label %{self.head}")
+        f.label(self.head)
+        self.i = Val(f.tmp(), "i64")
+        self.next_i = f.tmp()
+        self.phi_lines = []
+        f.lines.append(None)  # placeholder for the induction phi
+        self.i_line = len(f.lines) - 1
+        self.carried = []
+        for init in carried:
+            name = f.tmp()
+            f.lines.append(None)
+            self.carried.append((Val(name, init.ty), init, len(f.lines) - 1))
+        self.pred, self.lo, self.step = pred, lo, step
+        cond = f.icmp("slt", self.i, hi)
+        f.stmt(f"br i1 {cond.name}, label %{self.body}, label %{self.exit}")
+        f.label(self.body)
+
+    @property
+    def values(self):
+        return [c[0] for c in self.carried]
+
+    def close(self, new_values=()):
+        f = self.f
+        latch = f.cur
+        f.lines.append(f"  {self.next_i} = add i64 {self.i.name}, {self.step.name}")
+        f.stmt(f"br label %{self.head}")
+        f.lines[self.i_line] = (f"  {self.i.name} = phi i64 [ {self.lo.name}, %{self.pred} ], "
+                                f"[ {self.next_i}, %{latch} ]")
+        for (val, init, line), new in zip(self.carried, new_values):
+            f.lines[line] = (f"  {val.name} = phi {val.ty} [ {init.name}, %{self.pred} ], "
+                             f"[ {new.name}, %{latch} ]")
+        f.label(self.exit)
+        return self.values
+
+
+def _i64(n):
+    return Val(str(int(n)), "i64")
+
+
+def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_offset):
+    """Append the LLVM function of ``kir`` (collapsed by ``layout``) to ``module``."""
+    f = Func(module, lanes)
+    f.cur = "entry"
+    dims, reduced = layout.dims, layout.reduced
+    k = len(dims)
+    n_in, n_out = len(kir.inputs), len(kir.outputs)
+    # Buffers: inputs, outputs, then per reduction its value buffer (and index buffer).
+    data = []
+    n_bufs = n_in + n_out + sum(2 if r.index_dtype is not None else 1 for r in kir.reductions)
+    for b in range(n_bufs):
+        ip = f.emit("ptr", f"getelementptr inbounds i8, ptr %args, i64 "
+                           f"{tuple_item_offset + 8 * b}")
+        item = f.emit("ptr", f"load ptr, ptr {ip.name}, align 8")
+        dp = f.emit("ptr", f"getelementptr inbounds i8, ptr {item.name}, i64 {array_data_offset}")
+        data.append(f.emit("ptr", f"load ptr, ptr {dp.name}, align 8"))
+    in_ptrs = data[:n_in]
+    out_ptrs = data[n_in:n_in + n_out]
+    red_ptrs = []
+    p = n_in + n_out
+    for r in kir.reductions:
+        if r.index_dtype is not None:
+            red_ptrs.append((data[p], data[p + 1]))
+            p += 2
+        else:
+            red_ptrs.append((data[p], None))
+            p += 1
+    ctx = Ctx(f, kir, layout, in_ptrs)
+    start, stop, chunk = Val("%start", "i64"), Val("%stop", "i64"), Val("%chunk", "i64")
+    degenerate = bool(kir.reductions) and not any(reduced)
+    has_red = bool(kir.reductions) and not degenerate
+    # Reduction outputs: the region of this call, and its initialisation.
+    red_base = _i64(0)
+    if has_red:
+        if reduced[0]:
+            red_base = f.mul(chunk, _i64(layout.red_size))
+            lo, hi = red_base, f.add(red_base, _i64(layout.red_size))
+        else:
+            lo = f.mul(start, _i64(layout.red_strides[0]))
+            hi = f.mul(stop, _i64(layout.red_strides[0]))
+        loop = _Loop(f, lo, hi, _i64(1))
+        for r, (vp, ip) in zip(kir.reductions, red_ptrs):
+            ident = f.const(elem_type(r.dtype), reduction_identity(r.kind, r.dtype), 1)
+            _scalar_store(f, vp, loop.i, ident, r.dtype)
+            if ip is not None:
+                _scalar_store(f, ip, loop.i, f.const(elem_type(r.index_dtype), 0, 1),
+                              r.index_dtype)
+        loop.close()
+    streams = [("a", i, s) for i, s in enumerate(layout.access_strides)]
+    streams.append(("o", 0, layout.out_strides))
+    streams.append(("r", 0, layout.red_strides))
+    offsets = {("a", i): _i64(0) for i in range(len(layout.access_strides))}
+    offsets[("o", 0)] = _i64(0)
+    offsets[("r", 0)] = red_base
+
+    def outer(d, offsets):
+        if d == k - 1:
+            inner(offsets)
+            return
+        lo, hi = (start, stop) if d == 0 else (_i64(0), _i64(dims[d]))
+        loop = _Loop(f, lo, hi, _i64(1))
+        ctx.outer_index[d] = loop.i
+        new = {}
+        for kind, i, strides in streams:
+            s = strides[d]
+            base = offsets[(kind, i)]
+            new[(kind, i)] = f.add(base, f.mul(loop.i, _i64(s))) if s else base
+        outer(d + 1, new)
+        loop.close()
+
+    def body(offsets, accs):
+        """The vector loop body; returns the updated inner-reduction accumulators."""
+        ctx.offsets = offsets
+        vals = {}
+        for i in range(len(kir.ops)):
+            vals[i] = emit_op(ctx, i, vals)
+        for val_id, ptr, dtype in zip(kir.outputs, out_ptrs,
+                                      [kir.ops[v][3] for v in kir.outputs]):
+            _store(ctx, ptr, offsets[("o", 0)], vals[val_id], dtype)
+        new_accs = []
+        for r, (vp, ip), acc in zip(kir.reductions, red_ptrs, accs):
+            v = vals[r.value]
+            if degenerate:
+                _store(ctx, vp, offsets[("r", 0)], v, r.dtype)
+                if ip is not None:
+                    _store(ctx, ip, offsets[("r", 0)], f.const(elem_type(r.index_dtype), 0),
+                           r.index_dtype)
+                continue
+            if reduced[-1]:
+                ident = f.const(elem_type(r.dtype), reduction_identity(r.kind, r.dtype))
+                if ctx.mask is not None:
+                    v = f.select(ctx.mask, v, ident)
+                if r.index_dtype is not None:
+                    accv, acci = acc
+                    better = _arg_better(f, r.kind, v, accv, r.dtype)
+                    new_accs.append((f.select(better, v, accv), f.select(better, ctx.jv, acci)))
+                else:
+                    new_accs.append(_combine(f, r.kind, acc, v, r.dtype))
+            else:
+                off = offsets[("r", 0)]
+                cur = _load_row(ctx, vp, off, r.dtype)
+                if r.index_dtype is not None:
+                    dr = reduced.index(True)
+                    idx = _splat(f, ctx.outer_index[dr], f.lanes)
+                    curi = _load_row(ctx, ip, off, r.index_dtype)
+                    better = _arg_better(f, r.kind, v, cur, r.dtype)
+                    _store(ctx, vp, off, f.select(better, v, cur), r.dtype)
+                    idx = _convert(f, idx, np.int64, r.index_dtype)
+                    _store(ctx, ip, off, f.select(better, idx, curi), r.index_dtype)
+                else:
+                    _store(ctx, vp, off, _combine(f, r.kind, cur, v, r.dtype), r.dtype)
+        return new_accs
+
+    def vector_loop(lo, hi, end, offsets, accs):
+        """Vector loop over [lo, hi) with lanes beyond ``end`` masked off."""
+        loop = _Loop(f, lo, hi, _i64(lanes), _flat(accs))
+        ctx.j = loop.i
+        if lanes > 1:
+            lane_ids = Val("<" + ", ".join(f"i64 {i}" for i in range(lanes)) + ">",
+                           vec("i64", lanes))
+            ctx.jv = f.add(_splat(f, loop.i, lanes), lane_ids)
+            ctx.mask = f.icmp("slt", ctx.jv, _splat(f, end, lanes))
+        else:
+            ctx.jv, ctx.mask = loop.i, None
+        new = body(offsets, _unflat(accs, loop.values))
+        return _unflat(accs, loop.close(_flat(new)))
+
+    def inner(offsets):
+        lo, hi = (start, stop) if k == 1 else (_i64(0), _i64(dims[-1]))
+        if not (has_red and reduced[-1]):
+            vector_loop(lo, hi, hi, offsets, [])
+            return
+        accs = []
+        for r in kir.reductions:
+            ident = f.const(elem_type(r.dtype), reduction_identity(r.kind, r.dtype))
+            if r.index_dtype is not None:
+                accs.append((ident, f.const("i64", 0)))
+            else:
+                accs.append(ident)
+        blocked = any(r.kind == "sum" and _fp(r.dtype) for r in kir.reductions) and \
+            dims[-1] > BLOCK * lanes
+        if blocked:
+            step = BLOCK * lanes
+            bl = _Loop(f, lo, hi, _i64(step), _flat(accs))
+            totals = _unflat(accs, bl.values)
+            bhi = f.add(bl.i, _i64(step))
+            bhi = f.select(f.icmp("slt", bhi, hi), bhi, hi)
+            fresh = [_fresh_identity(f, r) for r in kir.reductions]
+            res = vector_loop(bl.i, bhi, hi, offsets, fresh)
+            merged = []
+            for r, t, b in zip(kir.reductions, totals, res):
+                if r.index_dtype is not None:
+                    merged.append(_argpair_merge(f, r, t, b))
+                else:
+                    merged.append(_combine(f, r.kind, t, b, r.dtype))
+            accs = _unflat(accs, bl.close(_flat(merged)))
+        else:
+            accs = vector_loop(lo, hi, hi, offsets, accs)
+        roff = offsets[("r", 0)]
+        for r, (vp, ip), acc in zip(kir.reductions, red_ptrs, accs):
+            if r.index_dtype is not None:
+                hv, hi_ = _hreduce_arg(f, r.kind, acc[0], acc[1], r.dtype)
+                mv = _scalar_load(f, vp, roff, r.dtype)
+                mi = _scalar_load(f, ip, roff, r.index_dtype)
+                mi64 = _convert(f, mi, r.index_dtype, np.int64)
+                nv, ni = _arg_combine_tie(f, r.kind, mv, mi64, hv, hi_, r.dtype)
+                _scalar_store(f, vp, roff, nv, r.dtype)
+                _scalar_store(f, ip, roff, _convert(f, ni, np.int64, r.index_dtype),
+                              r.index_dtype)
+            else:
+                h = _hreduce(f, r.kind, acc, r.dtype)
+                m = _scalar_load(f, vp, roff, r.dtype)
+                _scalar_store(f, vp, roff, _combine(f, r.kind, m, h, r.dtype), r.dtype)
+
+    outer(0, offsets)
+    f.stmt("ret void")
+    header = (f"define void @{name}(ptr noalias nocapture readonly %args, i64 %start, "
+              f"i64 %stop, i64 %chunk) nounwind {{")
+    module.functions.append("\n".join([header, "entry:"] + f.lines + ["}"]))
+
+
+def _fresh_identity(f, r):
+    ident = f.const(elem_type(r.dtype), reduction_identity(r.kind, r.dtype))
+    if r.index_dtype is not None:
+        return (ident, f.const("i64", 0))
+    return ident
+
+
+def _argpair_merge(f, r, total, block):
+    """Merge a block's per-lane (value, index) into the running per-lane pair (earlier)."""
+    tv, ti = total
+    bv, bi = block
+    better = _arg_better(f, r.kind, bv, tv, r.dtype)
+    return f.select(better, bv, tv), f.select(better, bi, ti)
+
+
+def _flat(accs):
+    out = []
+    for a in accs:
+        out.extend(a if isinstance(a, tuple) else (a,))
+    return out
+
+
+def _unflat(accs, flat):
+    it = iter(flat)
+    return [(next(it), next(it)) if isinstance(a, tuple) else next(it) for a in accs]
+
+
+def choose_lanes(kir, layout):
+    """Vector width: 512-bit vectors of the widest float (16 x f32 or 8 x f64), narrowed to
+    the innermost extent."""
+    wide = any(op[3] == np.float64 for op in kir.ops)
+    lanes = 8 if wide else 16
+    inner = layout.dims[-1]
+    while lanes > 1 and lanes // 2 >= inner:
+        lanes //= 2
+    return lanes

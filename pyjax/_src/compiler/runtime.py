@@ -1,0 +1,182 @@
+"""Running compiled kernels: buffers, calls through ctypes, threads, partial reductions.
+
+A kernel is called as ``fn(buffers, start, stop, chunk)`` (see llvm/emit.py) with ``buffers``
+a tuple of NumPy arrays: the kernel reads each array's data pointer from the object (its layout
+is checked once here), which makes a call cost about as much as one small NumPy operation.
+ctypes releases the GIL for the call, so the chunks of a big kernel run on a pool of threads
+(os.cpu_count() in all, the calling thread included).
+
+Partial reductions: when a kernel reduces its outermost loop dimension and is split, chunk c
+writes its partial results to slot c of a (chunks, ...) buffer; the partials are combined here,
+in chunk order. The number of chunks depends only on the shapes, never on the number of threads,
+so results do not depend on the machine's core count.
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from pyjax._src.compiler.llvm.emit import reduction_identity
+
+TUPLE_ITEM_OFFSET = tuple.__basicsize__   # offsetof(PyTupleObject, ob_item)
+ARRAY_DATA_OFFSET = object.__basicsize__  # offsetof(PyArrayObject_fields, data)
+
+NUM_THREADS = max(1, os.cpu_count() or 1)
+PARALLEL_WORK = 1 << 19   # (elements x ops) above which a kernel is split over threads
+CHUNK_WORK = 1 << 20      # work per chunk of a split reduced dimension
+MAX_CHUNKS = 16
+
+_KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.py_object, ctypes.c_int64, ctypes.c_int64,
+                                ctypes.c_int64)
+
+
+def abi_ok():
+    """Whether tuple items and array data pointers sit where the kernels read them."""
+    a = np.arange(3.0)
+    t = (a, a)
+    item = ctypes.c_void_p.from_address(id(t) + TUPLE_ITEM_OFFSET + 8).value
+    data = ctypes.c_void_p.from_address(id(a) + ARRAY_DATA_OFFSET).value
+    return item == id(a) and data == a.ctypes.data
+
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _executor():
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(NUM_THREADS - 1, thread_name_prefix="pyjax-kernel")
+    return _pool
+
+
+def run_ranges(fn, bufs, ranges):
+    """Call fn on every (start, stop, chunk), spread over the threads."""
+    if len(ranges) == 1 or NUM_THREADS == 1:
+        for s, e, c in ranges:
+            fn(bufs, s, e, c)
+        return
+    groups = [ranges[i::NUM_THREADS] for i in range(NUM_THREADS)]
+
+    def work(group):
+        for s, e, c in group:
+            fn(bufs, s, e, c)
+
+    futures = [_executor().submit(work, g) for g in groups[1:] if g]
+    try:
+        work(groups[0])
+    finally:
+        for fut in futures:
+            fut.result()
+
+
+def _split(n, parts, align):
+    """[start, stop) ranges covering [0, n) in ``parts`` pieces (boundaries multiples of
+    ``align``)."""
+    step = -(-n // parts)
+    step = -(-step // align) * align
+    return [(s, min(n, s + step)) for s in range(0, n, step)]
+
+
+def _ufunc_of(kind):
+    return {"sum": np.add, "prod": np.multiply, "max": np.maximum, "min": np.minimum,
+            "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}[kind]
+
+
+class KernelCall:
+    """A compiled kernel as a callable: ``outputs = call(*inputs)``."""
+
+    def __init__(self, spec, addr, layout, lanes):
+        kir = spec.kir
+        self.fn = _KERNEL_TYPE(addr)
+        self.addr = addr
+        self.lanes = lanes
+        self.layout = layout
+        self.out_specs = [(kir.shape, np.dtype(v.aval.dtype)) for v in spec.out_vars]
+        self.red_specs = []
+        for r, v in zip(kir.reductions, spec.red_vars):
+            self.red_specs.append((r, tuple(v.aval.shape)))
+        self.empty = layout.size == 0
+        dims, reduced = layout.dims, layout.reduced
+        d0 = dims[0]
+        work = layout.size * max(1, len(kir.ops))
+        has_red = bool(kir.reductions) and any(reduced)
+        self.partial = has_red and reduced[0]
+        align = 64 if len(dims) == 1 else 1
+        if self.partial:
+            chunks = min(MAX_CHUNKS, d0, max(1, work // CHUNK_WORK))
+        elif NUM_THREADS > 1 and work >= PARALLEL_WORK and d0 > 1:
+            chunks = NUM_THREADS
+        else:
+            chunks = 1
+        self.ranges = [(s, e, c) for c, (s, e) in enumerate(_split(d0, chunks, align))] \
+            if d0 else [(0, 0, 0)]
+        self.n_chunks = len(self.ranges)
+
+    def _reduction_buffers(self):
+        bufs, results = [], []
+        lay = self.layout
+        for r, shape in self.red_specs:
+            if self.partial:
+                vshape = (self.n_chunks, lay.red_size)
+            else:
+                vshape = shape
+            vb = np.empty(vshape, r.dtype)
+            bufs.append(vb)
+            ib = None
+            if r.index_dtype is not None:
+                ib = np.empty(vshape, r.index_dtype)
+                bufs.append(ib)
+            results.append((r, shape, vb, ib))
+        return bufs, results
+
+    def __call__(self, *ins):
+        outs = [np.empty(s, d) for s, d in self.out_specs]
+        if self.empty:
+            reds = []
+            for r, shape in self.red_specs:
+                if r.index_dtype is not None:
+                    reds.append(np.zeros(shape, r.index_dtype))
+                else:
+                    reds.append(np.full(shape, reduction_identity(r.kind, r.dtype), r.dtype))
+            return outs + reds
+        rbufs, results = self._reduction_buffers()
+        bufs = (*ins, *outs, *rbufs)
+        run_ranges(self.fn, bufs, self.ranges)
+        for r, shape, vb, ib in results:
+            outs.append(self._finish(r, shape, vb, ib))
+        return outs
+
+    def _finish(self, r, shape, vb, ib):
+        if not self.partial:
+            return ib if ib is not None else vb
+        if self.n_chunks == 1:
+            return (ib if ib is not None else vb).reshape(shape)
+        if ib is None:
+            with np.errstate(all="ignore"):
+                return _ufunc_of(r.kind).reduce(vb, axis=0, dtype=vb.dtype).reshape(shape)
+        # argmax/argmin: earlier chunks win ties; NaN beats numbers.
+        best_v, best_i = vb[0].copy(), ib[0].copy()
+        for c in range(1, self.n_chunks):
+            v, i = vb[c], ib[c]
+            with np.errstate(invalid="ignore"):
+                if r.kind == "argmax":
+                    better = v > best_v
+                else:
+                    better = v < best_v
+                if vb.dtype.kind == "f":
+                    better |= np.isnan(v) & ~np.isnan(best_v)
+            best_v = np.where(better, v, best_v)
+            best_i = np.where(better, i, best_i)
+        return best_i.reshape(shape)
+
+
+def chunk_count_for_tests(layout, n_ops):
+    return math.ceil(layout.size * n_ops / CHUNK_WORK)
