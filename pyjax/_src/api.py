@@ -408,35 +408,53 @@ class Traced:
 
 
 class Lowered:
-    """``jit(f).lower(*args)``: the program ready to compile."""
+    """``jit(f).lower(*args)``: the program ready to compile.
+
+    ``as_text()`` shows the optimised jaxpr and each fused kernel (kernel IR and LLVM IR);
+    ``cost_analysis()`` counts kernels and fallback equations and estimates flops and bytes.
+    """
 
     def __init__(self, traced):
         self._traced = traced
+        self._lowering = None
 
-    def as_text(self, dialect=None):
-        return str(self._traced.jaxpr)
+    def _lowered(self):
+        if self._lowering is None:
+            from pyjax._src.compiler import introspect
+            self._lowering = introspect.Lowering(staging.hoist_consts(self._traced.jaxpr))
+        return self._lowering
 
-    def compile(self):
+    def as_text(self, dialect=None, **kwargs):
+        return self._lowered().as_text(dialect)
+
+    def compile(self, compiler_options=None):
         return Compiled(self._traced)
 
     def cost_analysis(self):
-        return {"equations": len(self._traced.jaxpr.eqns)}
+        return self._lowered().cost_analysis()
 
 
 class Compiled:
-    """``jit(f).lower(*args).compile()``: callable with arguments of the same signature."""
+    """``jit(f).lower(*args).compile()``: callable with arguments of the same signature.
+
+    Compiling builds the program's kernels (LLVM) now; ``as_text()`` shows the optimised LLVM
+    IR of each kernel.
+    """
 
     def __init__(self, traced):
         self._traced = traced
+        self._executable = compile_jaxpr(staging.hoist_consts(traced.jaxpr))
 
     def __call__(self, *args, **kwargs):
         return self._traced._wrapped(*args, **kwargs)
 
-    def as_text(self):
-        return str(self._traced.jaxpr)
+    def as_text(self, **kwargs):
+        from pyjax._src.compiler import introspect
+        return introspect.compiled_text(self._executable)
 
     def cost_analysis(self):
-        return {"equations": len(self._traced.jaxpr.eqns)}
+        from pyjax._src.compiler import introspect
+        return introspect.compiled_cost_analysis(self._executable)
 
 
 def _infer_static(fun, static_argnums, static_argnames):

@@ -12,13 +12,13 @@ from pyjax._src import dtypes
 from pyjax._src import devices
 
 
-class Array(abc.ABC):
+class Array(metaclass=abc.ABCMeta):
     """The public array type (``jax.Array``): concrete arrays and tracers are instances."""
 
     __slots__ = ()
 
 
-class ArrayImpl:
+class ArrayImpl(Array):
     """A concrete array. ``_value`` is a NumPy array of a canonical dtype, never mutated."""
 
     __slots__ = ("_value", "weak_type", "__weakref__")
@@ -182,7 +182,6 @@ def _key_array_repr(value):
             f"{data}")
 
 
-Array.register(ArrayImpl)
 Array.register(core.Tracer)
 
 
