@@ -60,6 +60,20 @@ def _trace_flat(fun, in_avals):
             out_tree_box[0])
 
 
+def _stage(fun, args, nondiff_argnums):
+    """Trace ``fun`` at ``args`` (minus the nondiff ones, which stay static):
+    (static args, flat leaves, their tree, call jaxpr, its consts, output tree)."""
+    static, dyn = _split_nondiff(args, nondiff_argnums)
+    leaves, in_tree = tree_util.tree_flatten(dyn)
+    leaves = [_as_jax(x) for x in leaves]
+
+    def flat_fun(*xs):
+        return fun(*_merge(static, tree_util.tree_unflatten(in_tree, xs)))
+
+    call_jaxpr, consts, out_tree = _trace_flat(flat_fun, [core.get_aval(x) for x in leaves])
+    return static, leaves, in_tree, call_jaxpr, consts, out_tree
+
+
 def _call_impl(*args, call_jaxpr, **_):
     return compile_jaxpr(call_jaxpr.jaxpr)(list(call_jaxpr.consts) + list(args))
 
@@ -177,15 +191,8 @@ class custom_jvp:
         args = _resolve_kwargs(self.fun, args, kwargs)
         if core.current_trace() is core.eval_trace:
             return self.fun(*args)
-        static, dyn = _split_nondiff(args, self.nondiff_argnums)
-        leaves, in_tree = tree_util.tree_flatten(dyn)
-        leaves = [_as_jax(x) for x in leaves]
-        avals = [core.get_aval(x) for x in leaves]
-
-        def flat_fun(*xs):
-            return self.fun(*_merge(static, tree_util.tree_unflatten(in_tree, xs)))
-
-        call_jaxpr, consts, out_tree = _trace_flat(flat_fun, avals)
+        static, leaves, in_tree, call_jaxpr, consts, out_tree = _stage(
+            self.fun, args, self.nondiff_argnums)
         n_in = len(leaves)
         user_jvp, sym = self.jvp, self.symbolic_zeros
 
@@ -305,16 +312,9 @@ class custom_vjp:
         args = _resolve_kwargs(self.fun, args, kwargs)
         if core.current_trace() is core.eval_trace:
             return self.fun(*args)
-        static, dyn = _split_nondiff(args, self.nondiff_argnums)
-        leaves, in_tree = tree_util.tree_flatten(dyn)
-        leaves = [_as_jax(x) for x in leaves]
-        avals = [core.get_aval(x) for x in leaves]
+        static, leaves, in_tree, call_jaxpr, consts, out_tree = _stage(
+            self.fun, args, self.nondiff_argnums)
         nondiff = [static[i] for i in sorted(static)]
-
-        def flat_fun(*xs):
-            return self.fun(*_merge(static, tree_util.tree_unflatten(in_tree, xs)))
-
-        call_jaxpr, consts, out_tree = _trace_flat(flat_fun, avals)
         user_fwd, user_bwd = self.fwd, self.bwd
         res_tree_box = []
 
