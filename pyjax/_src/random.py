@@ -214,7 +214,7 @@ def _check_prng_key_data(impl, key_data):
                         f"impl={impl!r}")
     if key_data.dtype != np.uint32 and key_data.dtype != dtypes.float0:
         raise TypeError("JAX encountered invalid PRNG key data: expected key_data.dtype = "
-                        f"uint32; got dtype={key_data.dtype}")
+                        f"uint32; got dtype={dtypes.dtype_name(np.dtype(key_data.dtype))}")
 
 
 def _random_wrap(base_arr, impl):
@@ -296,7 +296,8 @@ def _seed_array(seed):
         arr = np.asarray(seed)
         canon = dtypes.canonicalize_dtype(arr.dtype)
         return ArrayImpl(arr.astype(canon) if canon != arr.dtype else arr, False)
-    return ArrayImpl(*core._to_buffers([seed])[0][:1], *core._to_buffers([seed])[1][:1])
+    bufs, weak = core._to_buffers([seed])
+    return ArrayImpl(bufs[0], weak[0])
 
 
 def _key(ctor_name, seed, impl_spec):
@@ -1009,8 +1010,9 @@ def wald(key, mean, shape=None, dtype=None):
     mean_sq = lax.integer_pow(mean, 2)
     c = lambda x: _const(x, dtype)  # noqa: E731
     sqrt_term = lax.sqrt(rb.fma_p.bind(lax.mul(c(4), mean), y, lax.mul(mean_sq, y_sq)))
-    x = lax.sub(lax.add(mean, lax.mul(lax.mul(mean_sq, y), c(0.5))),
-                lax.mul(lax.mul(mean, c(0.5)), sqrt_term))
+    # mean + mean_sq*y/2 - mean/2*sqrt_term, the last product fused into the subtraction
+    x = rb.fma_p.bind(lax.neg(lax.mul(mean, c(0.5))), sqrt_term,
+                      lax.add(mean, lax.mul(lax.mul(mean_sq, y), c(0.5))))
     return lax.select(lax.le(z, lax.div(mean, lax.add(mean, x))), x, lax.div(mean_sq, x))
 
 
@@ -1235,3 +1237,41 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky
     fz = lax.mul(_broadcast_to(factor, prod_shape),
                  _broadcast_to(lax.expand_dims(z, (len(shape),)), prod_shape))
     return lax.add(_broadcast_to(mean, out_shape), lax.reduce_sum(fz, (len(prod_shape) - 1,)))
+
+
+def binomial(key, n, p, shape=None, dtype=None):
+    """Binomial(n, p) samples as floats (inversion for n*p <= 10, else BTRS rejection)."""
+    key, _ = _check_prng_key("binomial", key)
+    dtype = np.dtype(_user_dtype(float if dtype is None else dtype))
+    if not dtypes.issubdtype(dtype, np.floating):
+        raise ValueError(f"dtype argument to `binomial` must be a float dtype, got {dtype}")
+    if shape is not None:
+        shape = _canonicalize_shape(shape)
+        _check_shape("binomial", shape, _shape_of(n), _shape_of(p))
+    else:
+        shape = _broadcast_shapes(_shape_of(n), _shape_of(p))
+    from pyjax._src.numpy import util as jnp_util
+    prob, = jnp_util.promote_dtypes_inexact(p)
+    pdt = core.get_aval(prob).dtype
+    count = _broadcast_to(_convert(n, pdt), shape)
+    prob = _broadcast_to(prob, shape)
+    c = lambda v: _const(v, pdt)  # noqa: E731
+    p_lt_half = lax.lt(prob, c(0.5))
+    q = lax.select(p_lt_half, prob, lax.sub(c(1.0), prob))
+    count_nan_or_neg = lax.bitwise_or(lax.ne(count, count), lax.lt(count, c(0.0)))
+    count_inf = lax.eq(lax.abs(count), c(np.inf))
+    q_is_nan = lax.ne(q, q)
+    q_l_0 = lax.lt(q, c(0.0))
+    q = lax.select(lax.bitwise_or(q_is_nan, q_l_0), lax.full_like(q, 0.01), q)
+    use_inversion = lax.bitwise_or(count_nan_or_neg, lax.le(lax.mul(count, q), c(10.0)))
+    count = lax.floor(count)
+    samples = rb.random_binomial_p.bind(key, count, q, use_inversion,
+                                        partitionable=_partitionable())
+    invalid = lax.bitwise_or(lax.bitwise_or(q_l_0, q_is_nan), count_nan_or_neg)
+    samples = lax.select(invalid, lax.full_like(samples, np.nan), samples)
+    samples = lax.select(lax.bitwise_and(count_inf, lax.bitwise_not(invalid)),
+                         lax.full_like(samples, np.inf), samples)
+    keep = lax.bitwise_or(lax.bitwise_or(p_lt_half, count_nan_or_neg),
+                          lax.bitwise_or(q_is_nan, count_inf))
+    out = lax.select(keep, samples, lax.sub(count, samples))
+    return _convert(out, dtype)

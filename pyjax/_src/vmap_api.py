@@ -1,4 +1,4 @@
-"""vmap and the transformations built on it: jacfwd, jacrev, hessian."""
+"""vmap and the transformations built on it: jacfwd, jacrev, hessian, and lax.map."""
 from __future__ import annotations
 
 import functools
@@ -6,6 +6,7 @@ import functools
 import numpy as np
 
 from pyjax._src import core
+from pyjax._src import dtypes
 from pyjax._src import tree as tree_util
 from pyjax._src.ad_api import _check_argnums, _check_input_dtype, _to_jax, jvp, vjp
 from pyjax._src.array import ArrayImpl
@@ -107,14 +108,13 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
                                  "implies that its rank should be at least "
                                  f"{a + 1 if a >= 0 else -a}, but is only {len(shape)} (its "
                                  f"shape is {shape})")
-            a %= len(shape)
-            canon_axes.append(a)
+            canon_axes.append(a % len(shape))
             sizes.append((shape[a], a, path, aval))
         size = axis_size
         if sizes:
             distinct = {s for s, *_ in sizes}
             if len(distinct) > 1 or (axis_size is not None and distinct != {axis_size}):
-                raise ValueError(_size_error(fun, sizes))
+                raise ValueError(_size_error(fun, sizes, args, kwargs))
             size = sizes[0][0]
         elif size is None:
             raise ValueError("vmap must have at least one non-None value in in_axes")
@@ -163,48 +163,44 @@ def _finish_output(val, dim, out_axis, size):
     return batching.moveaxis(val, dim, out_axis)
 
 
-def _size_error(fun, sizes):
+def _size_error(fun, sizes, args, kwargs):
+    """JAX's message for mapped axes of different sizes; ``sizes`` holds (size, axis as given,
+    key path in (args, kwargs), aval) per mapped leaf, in argument order."""
     from collections import Counter
-    counts = Counter(s for s, *_ in sizes)
-    names = _positional_names(fun)
-
-    def describe(a, path, aval):
-        return (f"axis {a} of {_argument_name(path, names)} of type "
-                f"{aval.str_short(short_dtypes=False)}")
-
+    counts = Counter(s for s, *_ in sizes).most_common()
+    names = _parameter_names(fun, args, kwargs)
     lines = []
-    if len(counts) == len(sizes):
-        for s, a, path, aval in sizes:
-            lines.append(f"  * one axis had size {s}: {describe(a, path, aval)}")
-    else:
-        for size, n in counts.most_common():
-            s, a, path, aval = next(x for x in sizes if x[0] == size)
-            quantity = "most axes" if size == counts.most_common(1)[0][0] else "some axes"
-            lines.append(f"  * {quantity} ({n} of them) had size {size}, e.g. "
-                         f"{describe(a, path, aval)}" if n > 1 else
-                         f"  * one axis had size {size}: {describe(a, path, aval)}")
+    for k, (size, n) in enumerate(counts):
+        _, axis, path, aval = next(x for x in sizes if x[0] == size)
+        where = (f"axis {axis} of {_argument_name(path, names)} of type "
+                 f"{aval.str_short(short_dtypes=False)}")
+        if n == 1:
+            lines.append(f"  * one axis had size {size}: {where}")
+        else:
+            quantity = "most axes" if k == 0 else "some axes"
+            lines.append(f"  * {quantity} ({n} of them) had size {size}, e.g. {where}")
     return ("vmap got inconsistent sizes for array axes to be mapped:\n"
             + ";\n".join(lines))
 
 
-def _positional_names(fun):
+def _parameter_names(fun, args, kwargs):
+    """The names of ``fun``'s parameters if the call binds to its signature, else None."""
     import inspect
     try:
-        params = inspect.signature(fun).parameters.values()
+        return list(inspect.signature(fun).bind(*args, **kwargs).signature.parameters)
     except (TypeError, ValueError):
-        return []
-    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return None
 
 
 def _argument_name(path, names):
-    """JAX's name for a leaf of (args, kwargs): 'argument x', "argument d['a']", "kwargs['b']"."""
+    """JAX's name for a leaf of (args, kwargs): 'argument x', "argument d['a']", "kwargs['b']",
+    or 'args[0]' when the call does not bind to the signature."""
     top, first, *rest = path
-    if top.idx == 0:
-        i = first.idx
-        name = f"argument {names[i]}" if i < len(names) else f"argument args[{i}]"
-    else:
-        name = f"kwargs[{first.key!r}]"
-    return name + tree_util.keystr(tuple(rest))
+    if top.idx == 1:
+        return "kwargs" + tree_util.keystr((first, *rest))
+    if names is None or first.idx >= len(names):  # (JAX fails on the latter: *args)
+        return "args" + tree_util.keystr((first, *rest))
+    return f"argument {names[first.idx]}" + tree_util.keystr(tuple(rest))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -293,18 +289,31 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
 
         def push(*tangent_leaves):
             tangents = tree_util.tree_unflatten(in_tree, tangent_leaves)
-            res = jvp(partial_fun, tree_util.tree_unflatten(in_tree, in_leaves), tangents,
-                      has_aux=has_aux)
-            return res[1:] if not has_aux else (res[1], res[2])
+            return jvp(partial_fun, tree_util.tree_unflatten(in_tree, in_leaves), tangents,
+                       has_aux=has_aux)
 
         if has_aux:
-            t_out, aux = vmap(push, out_axes=(-1, None))(*basis)
+            y, t_out, aux = vmap(push, out_axes=(None, -1, None))(*basis)
         else:
-            t_out, = vmap(push, out_axes=-1)(*basis)
-        jac = tree_util.tree_map(lambda t: _split_last(t, sizes, in_leaves, in_tree, argnums),
-                                 t_out)
+            y, t_out = vmap(push, out_axes=(None, -1))(*basis)
+        # As JAX, each block takes its output's dtype and weak type.
+        jac = tree_util.tree_map(
+            lambda t, y: _split_last(_possible_downcast(t, y), sizes, in_leaves, in_tree,
+                                     argnums), t_out, y)
         return (jac, aux) if has_aux else jac
     return jacfun
+
+
+def _possible_downcast(x, example):
+    """``x`` with ``example``'s dtype and weak type (its real part if only ``x`` is complex)."""
+    from pyjax._src import lax
+    from pyjax._src.primitives import elementwise as ew
+    aval, ex = core.get_aval(x), core.get_aval(_to_jax(example))
+    if aval.dtype == dtypes.float0:  # the cotangent of an integer input (allow_int)
+        return x
+    if aval.dtype.kind == "c" and ex.dtype.kind != "c":
+        x = ew.real_p.bind(x)
+    return lax._convert(x, ex.dtype, ex.weak_type)
 
 
 def _split_last(t, sizes, in_leaves, in_tree, argnums):
@@ -342,7 +351,9 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
         out_leaves, out_tree = tree_util.tree_flatten(y)
         basis, sizes = _std_basis([_to_jax(o) for o in out_leaves])
         cts = vmap(lambda *b: pullback(tree_util.tree_unflatten(out_tree, b)))(*basis)
-        # cts: tuple over dyn args, each a tree whose leaves have a leading basis axis.
+        # cts: tuple over dyn args, each a tree whose leaves have a leading basis axis; as JAX,
+        # each block takes its input's dtype and weak type.
+        cts = tree_util.tree_map(_possible_downcast, cts, dyn)
         from pyjax._src.primitives import structural
         per_out = []
         start = 0

@@ -155,6 +155,22 @@ class _Optimizer:
                 recip = np.reciprocal(np.asarray(c.val))
             return eqn.replace(primitive=mul_p, params={},
                                invars=[eqn.invars[0], Literal(recip, c.aval)])
+        if name == "div" and type(eqn.invars[1]) is not Literal and \
+                eqn.invars[1].aval.dtype.kind == "f":
+            # XLA: A / broadcast(B) -> A * broadcast(1 / B), the reciprocal on B's shape.
+            prev = self.producer.get(eqn.invars[1])
+            if prev is not None and prev.primitive.name == "broadcast_in_dim" and \
+                    type(prev.invars[0]) is not Literal:
+                from pyjax._src.primitives.elementwise import mul_p
+                z = prev.invars[0]
+                r = Var(z.aval)
+                one = Literal(np.asarray(1, z.aval.dtype), core.ShapedArray((), z.aval.dtype))
+                self.process(JaxprEqn([one, z], [r], eqn.primitive, {}, eqn.source))
+                rb = Var(eqn.invars[1].aval)
+                self.process(JaxprEqn([self.atom(r)], [rb], prev.primitive, prev.params,
+                                      prev.source))
+                return eqn.replace(primitive=mul_p, params={},
+                                   invars=[eqn.invars[0], self.atom(rb)])
         if name == "transpose" and type(eqn.invars[0]) is not Literal:
             prev = self.producer.get(eqn.invars[0])
             if prev is not None and prev.primitive is eqn.primitive:

@@ -48,14 +48,25 @@ class extend_axis_env:
 _PYJAX_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
 
 
+_is_internal = {}  # code object -> whether it is pyjax's
+
+
 def _user_frame():
     """(code, last instruction) of the innermost frame outside pyjax, or None.
 
     Kept raw (no line lookup, no frame reference) so creating a tracer stays cheap."""
     f = sys._getframe(2)
-    while f is not None and f.f_code.co_filename.startswith(_PYJAX_DIR):
+    while f is not None:
+        code = f.f_code
+        internal = _is_internal.get(code)
+        if internal is None:
+            if len(_is_internal) > 10000:
+                _is_internal.clear()
+            internal = _is_internal[code] = code.co_filename.startswith(_PYJAX_DIR)
+        if not internal:
+            return code, f.f_lasti
         f = f.f_back
-    return None if f is None else (f.f_code, f.f_lasti)
+    return None
 
 
 def _summarize_frame(src):
@@ -114,20 +125,28 @@ class BatchTrace(core.Trace):
     def process_primitive(self, prim, args, params):
         vals, dims = [], []
         for a in args:
-            v, d = self.to_batch_info(a)
-            vals.append(v)
-            dims.append(d)
-        # Collectives see every named axis, even when their operands are not batched.
-        if all(d is not_mapped for d in dims) and prim.batch_with_axis is None:
-            with set_current_trace(self.parent):
-                return prim.bind(*vals, **params)
-        with set_current_trace(self.parent):
+            if type(a) is BatchTracer and a._trace is self:
+                vals.append(a.val)
+                dims.append(a.batch_dim)
+            else:
+                v, d = self.to_batch_info(a)
+                vals.append(v)
+                dims.append(d)
+        # The rules run on the parent trace (swapped by hand: this is the hot path).
+        state = core._state
+        prev, state.trace = state.trace, self.parent
+        try:
+            # Collectives see every named axis, even when their operands are not batched.
             if prim.batch_with_axis is not None:
                 out, out_dims = prim.batch_with_axis(self, vals, dims, **params)
+            elif all(d is not_mapped for d in dims):
+                return prim.bind(*vals, **params)
             elif prim.batch is not None:
                 out, out_dims = prim.batch(vals, dims, **params)
             else:
                 raise NotImplementedError(f"Batching rule for '{prim.name}' not implemented")
+        finally:
+            state.trace = prev
         if prim.multiple_results:
             return [self.box(o, d) for o, d in zip(out, out_dims, strict=True)]
         return self.box(out, out_dims)
@@ -169,7 +188,10 @@ def bdim_at_front(x, dim, size):
 
 
 def shape_of(x):
-    return core.get_aval(x).shape
+    try:
+        return x.shape  # arrays and tracers, without building an abstract value
+    except AttributeError:
+        return core.get_aval(x).shape
 
 
 def unbatched_shape(x, dim):
@@ -246,7 +268,7 @@ def batch_elementwise(prim):
     """The batching rule of an elementwise primitive whose operands broadcast NumPy-style
     at equal rank (size-1 dims) or from rank 0."""
     def rule(vals, dims, **params):
-        ranks = [len(core.get_aval(v).shape) for v in vals]
+        ranks = [len(shape_of(v)) for v in vals]
         batched = [(v, d, r) for v, d, r in zip(vals, dims, ranks) if d is not not_mapped]
         first_dim = batched[0][1]
         out_rank = max(r for _, d, r in batched)

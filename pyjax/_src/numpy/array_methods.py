@@ -69,8 +69,8 @@ def _method(name):
 
 
 def _reshape(self, *shape, order="C"):
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, core.Tracer)):
-        shape = shape[0]
+    # x.reshape(n) passes one size: JAX shows it as the list [n] in its shape errors.
+    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else list(shape)
     return _jnp().reshape(self, shape, order=order)
 
 

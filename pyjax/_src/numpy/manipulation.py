@@ -133,28 +133,9 @@ def _sum(x, axes, dtype=None):
 _NO_NEWSHAPE = object()
 
 
-class _Shape(tuple):
-    """A shape sequence that np.ndim sees as 1-D without converting its elements (so that a
-    traced size gets JAX's 'Shapes must be 1D sequences' error, not an __array__ error)."""
-    ndim = 1
-
-
 def _concrete_shape(shape):
-    """A user's shape sequence as a tuple of ints, with JAX's TypeErrors: the 'If using `jit`'
-    hint only for traced sizes, and the sequence printed as given (a list, or a tuple)."""
-    tracers = [d for d in shape if isinstance(d, core.Tracer) and d.to_concrete_value() is None]
-    bad = tracers or [d for d in shape if not core._is_int_like(
-        d.to_concrete_value() if isinstance(d, core.Tracer) else d)]
-    if bad:
-        # A 1-tuple is how Array.reshape(n) passes a single size, which JAX shows as a list.
-        shown = (str(tuple(shape)) if isinstance(shape, tuple) and len(shape) > 1
-                 else "[" + ", ".join(map(str, shape)) + "]")
-        msg = f"Shapes must be 1D sequences of concrete values of integer type, got {shown}."
-        if tracers:
-            msg += ("\nIf using `jit`, try using `static_argnums` or applying `jit` to smaller "
-                    f"subfunctions.{tracers[0]._origin_msg()}")
-        raise TypeError(msg)
-    return core.concrete_shape(_Shape(shape))
+    """A user's shape sequence as a tuple of ints (JAX's TypeErrors come from core)."""
+    return core.concrete_shape(shape)
 
 
 def _pyslice(x, start, stop, axis):

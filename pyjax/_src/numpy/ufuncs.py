@@ -563,3 +563,38 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     out = lax.select(isnan(x), _const(x, nan), x)
     out = lax.select(isposinf(out), _const(x, posinf), out)
     return lax.select(isneginf(out), _const(x, neginf), out)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether every element of ``a`` is close to ``b`` (see isclose); a 0-d bool Array."""
+    return _all(isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def array_equal(a1, a2, equal_nan=False):
+    """Whether the arrays have the same shape and elements (a 0-d bool Array)."""
+    try:
+        a1, a2 = to_array(a1), to_array(a2)
+    except TypeError:
+        return ArrayImpl(np.asarray(False))
+    if np.shape(a1) != np.shape(a2):
+        return ArrayImpl(np.asarray(False))
+    eq = equal(a1, a2)
+    if equal_nan:
+        eq = logical_or(eq, logical_and(isnan(a1), isnan(a2)))
+    return _all(eq)
+
+
+def array_equiv(a1, a2):
+    """Whether the arrays are equal after broadcasting to a common shape."""
+    a1, a2 = to_array(a1), to_array(a2)
+    try:
+        shape = np.broadcast_shapes(np.shape(a1), np.shape(a2))
+    except ValueError:
+        return ArrayImpl(np.asarray(False))
+    from pyjax._src.numpy.creation import broadcast_to
+    return _all(equal(broadcast_to(a1, shape), broadcast_to(a2, shape)))
+
+
+def _all(x):
+    x = to_array(x)
+    return lax.reduce_and(x, tuple(range(np.ndim(x))))

@@ -133,7 +133,22 @@ def typematch(a, b):
 
 
 def _show_diff(a1, a2):
-    return f"{a1}" if typematch(a1, a2) else f"DIFFERENT {a1} vs. {a2}"
+    # JAX's avals print as ShapedArray(float32[3]) in these messages.
+    return f"{a1!r}" if typematch(a1, a2) else f"DIFFERENT {a1!r} vs. {a2!r}"
+
+
+class ReprAval:
+    """An aval that formats as JAX's (``ShapedArray(float32[])``) inside messages."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval):
+        self.aval = aval
+
+    def __repr__(self):
+        return repr(self.aval)
+
+    __str__ = __repr__
 
 
 def check_tree_and_avals(what1, tree1, avals1, what2, tree2, avals2):
@@ -251,7 +266,7 @@ def forwarding(jaxpr):
 def has_effects(jaxpr):
     """Whether ``jaxpr`` (or a sub-jaxpr) binds a primitive with side effects (callbacks)."""
     for eqn in jaxpr.eqns:
-        if getattr(eqn.primitive, "has_side_effects", False):
+        if getattr(eqn.primitive, "effectful", False):
             return True
         for p in eqn.params.values():
             subs = p if isinstance(p, tuple) else (p,)
@@ -268,7 +283,7 @@ def dce(jaxpr, used_outputs=None):
     live = {v for v in outvars if type(v) is not Literal}
     eqns = []
     for eqn in reversed(jaxpr.eqns):
-        effectful = getattr(eqn.primitive, "has_side_effects", False) or any(
+        effectful = getattr(eqn.primitive, "effectful", False) or any(
             isinstance(s, ClosedJaxpr) and has_effects(s.jaxpr)
             for p in eqn.params.values() for s in (p if isinstance(p, tuple) else (p,)))
         if effectful or any(v in live for v in eqn.outvars):
@@ -301,9 +316,27 @@ def with_outvars(jaxpr, outvars):
     return Jaxpr([], jaxpr.invars, outvars, jaxpr.eqns)
 
 
+def _interpret(jaxpr):
+    """Run ``jaxpr`` with each primitive's impl (when no compiler is registered)."""
+    def run(bufs):
+        env = dict(zip(jaxpr.constvars + jaxpr.invars, bufs, strict=True))
+
+        def read(v):
+            return v.val if type(v) is Literal else env[v]
+
+        for eqn in jaxpr.eqns:
+            outs = eqn.primitive.impl(*[read(v) for v in eqn.invars], **eqn.params)
+            if not eqn.primitive.multiple_results:
+                outs = (outs,)
+            env.update(zip(eqn.outvars, outs, strict=True))
+        return [read(v) for v in jaxpr.outvars]
+    return run
+
+
 def executor(closed):
     """A callable running ``closed`` on a list of NumPy buffers (through the compiler)."""
-    exe = core.jaxpr_executor(closed.jaxpr)
+    compile_ = core.jaxpr_executor
+    exe = compile_(closed.jaxpr) if compile_ is not None else _interpret(closed.jaxpr)
     consts = list(closed.consts)
     if consts:
         return lambda bufs: exe(consts + bufs)
@@ -401,4 +434,7 @@ def zeros(aval):
     from pyjax._src.primitives import structural
     if aval.dtype == dtypes.float0:
         return core._wrap(np.zeros(aval.shape, dtypes.float0), False)
-    return structural.full(aval.shape, np.array(0, aval.dtype), aval.dtype)
+    zero = np.zeros((), aval.dtype)  # a NumPy scalar: a literal in jaxprs
+    if not aval.shape:
+        return zero
+    return structural.broadcast_in_dim(zero, aval.shape, ())

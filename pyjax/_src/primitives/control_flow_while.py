@@ -85,6 +85,8 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
             if nz_out == carry_nz:
                 break
             carry_nz = list(map(operator.or_, carry_nz, nz_out))
+        else:
+            raise AssertionError("fixed point not reached")
         n_bdot, n_cdot = sum(bconst_nz), sum(carry_nz)
         # jvp takes (consts, bconsts, carry, bconsts_dot, carry_dot) and returns (carry,
         # carry_dot); the loop wants (consts, bconsts, bconsts_dot, carry, carry_dot).
@@ -133,6 +135,8 @@ def _while_split(cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, unknowns):
         if out_uk == carry_uk:
             break
         carry_uk = list(map(operator.or_, carry_uk, out_uk))
+    else:
+        raise AssertionError("fixed point not reached")
     cond_known, _, (cond_uk,), _ = cf.partial_eval_jaxpr(cond_jaxpr.jaxpr,
                                                          cconst_uk + carry_uk)
     if cond_uk or all(carry_uk):
@@ -234,8 +238,8 @@ def _while_batch(trace, vals, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, bod
         cond = staging.trace_to_jaxpr(new_cond, in_avals)
         body_avals = in_avals[:n_cc] + bj.in_avals[len(bconsts):]
         body = staging.trace_to_jaxpr(new_body, body_avals)
-        return True, carry_b, ((cf.as_closed(staging.hoist_consts(cond)), cond.consts),
-                               (cf.as_closed(staging.hoist_consts(body)), body.consts))
+        return (True, carry_b, (cf.as_closed(staging.hoist_consts(cond)), cond.consts),
+                (cf.as_closed(staging.hoist_consts(body)), body.consts))
 
     pred_b, carry_b, (cj, cconsts), (bj, bconsts) = cf.cached(
         "batch", [body_jaxpr, cond_jaxpr], (tuple(batched), size, name), build)
@@ -311,9 +315,8 @@ def while_loop(cond_fun, body_fun, init_val):
                 body_consts, body_tree)
 
     init_vals, init_avals, body_jaxpr, in_tree, *rest = create_jaxpr(init_val)
-    new_init_vals, changed = cf.promote_weak_typed_inputs(
-        init_vals, init_avals, [v.aval for v in body_jaxpr.outvars[:]]
-        if len(body_jaxpr.outvars) == len(init_vals) else [])
+    new_init_vals, changed = cf.promote_weak_typed_inputs(init_vals, init_avals,
+                                                          body_jaxpr.out_avals)
     new_init_val, = tree_util.tree_unflatten(in_tree, new_init_vals)
     if changed:
         init_vals, init_avals, body_jaxpr, in_tree, *rest = create_jaxpr(new_init_val)

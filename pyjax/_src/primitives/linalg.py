@@ -111,6 +111,17 @@ def _strong(flags, params):
     return False
 
 
+def _check_eagerly(prim):
+    """Eager calls skip abstract evaluation: make the impl run the same shape/dtype checks."""
+    impl, abstract = prim.impl, prim.abstract_eval
+
+    def eager_impl(*xs, **params):
+        abstract(*[ShapedArray(x.shape, x.dtype) for x in xs], **params)
+        return impl(*xs, **params)
+    eager_impl.__name__ = f"{prim.name}_eager_impl"
+    prim.eager_impl = eager_impl
+
+
 # ----------------------------------------------------------------------------------------------
 # Helpers for the differentiation rules (lax-level, so every rule is traceable)
 
@@ -260,6 +271,7 @@ def _cholesky_abstract(x):
 cholesky_p = core.Primitive("cholesky")
 cholesky_p.impl = _cholesky_impl
 cholesky_p.abstract_eval = _cholesky_abstract
+_check_eagerly(cholesky_p)
 cholesky_p.weak_type_rule = _strong
 
 
@@ -337,6 +349,7 @@ def _eigh_impl(x, *, lower, sort_eigenvalues, subset_by_index):
 eigh_p = core.Primitive("eigh", multiple_results=True)
 eigh_p.impl = _eigh_impl
 eigh_p.abstract_eval = _eigh_abstract
+_check_eagerly(eigh_p)
 eigh_p.weak_type_rule = _strong
 
 
@@ -434,6 +447,7 @@ def _eig_impl(x, *, compute_left_eigenvectors, compute_right_eigenvectors):
 eig_p = core.Primitive("eig", multiple_results=True)
 eig_p.impl = _eig_impl
 eig_p.abstract_eval = _eig_abstract
+_check_eagerly(eig_p)
 eig_p.weak_type_rule = _strong
 
 
@@ -524,6 +538,7 @@ def _svd_impl(x, *, full_matrices, compute_uv, subset_by_index, algorithm):
 svd_p = core.Primitive("svd", multiple_results=True)
 svd_p.impl = _svd_impl
 svd_p.abstract_eval = _svd_abstract
+_check_eagerly(svd_p)
 svd_p.weak_type_rule = _strong
 
 
@@ -629,6 +644,7 @@ def _qr_impl(x, *, pivoting, full_matrices, use_magma):
 qr_p = core.Primitive("qr", multiple_results=True)
 qr_p.impl = _qr_impl
 qr_p.abstract_eval = _qr_abstract
+_check_eagerly(qr_p)
 qr_p.weak_type_rule = _strong
 
 
@@ -695,6 +711,7 @@ def _geqrf_impl(x):
 geqrf_p = core.Primitive("geqrf", multiple_results=True)
 geqrf_p.impl = _geqrf_impl
 geqrf_p.abstract_eval = _geqrf_abstract
+_check_eagerly(geqrf_p)
 geqrf_p.weak_type_rule = _strong
 geqrf_p.batch = _batch_front(geqrf_p)
 geqrf_p.opt_outs["jvp"] = "JAX does not differentiate geqrf"
@@ -732,6 +749,7 @@ def _householder_impl(a, taus):
 householder_product_p = core.Primitive("householder_product")
 householder_product_p.impl = _householder_impl
 householder_product_p.abstract_eval = _householder_abstract
+_check_eagerly(householder_product_p)
 householder_product_p.weak_type_rule = _strong
 householder_product_p.opt_outs["jvp"] = "JAX does not differentiate householder_product"
 
@@ -798,6 +816,7 @@ def _lu_impl(x):
 lu_p = core.Primitive("lu", multiple_results=True)
 lu_p.impl = _lu_impl
 lu_p.abstract_eval = _lu_abstract
+_check_eagerly(lu_p)
 lu_p.weak_type_rule = _strong
 
 
@@ -881,6 +900,7 @@ def _lu_pivots_impl(pivots, *, permutation_size):
 lu_pivots_to_permutation_p = core.Primitive("lu_pivots_to_permutation")
 lu_pivots_to_permutation_p.impl = _lu_pivots_impl
 lu_pivots_to_permutation_p.abstract_eval = _lu_pivots_abstract
+_check_eagerly(lu_pivots_to_permutation_p)
 lu_pivots_to_permutation_p.weak_type_rule = _strong
 ad.defjvp_zero(lu_pivots_to_permutation_p)
 
@@ -965,6 +985,7 @@ def _triangular_solve_abstract(a, b, **params):
 
 
 triangular_solve_p.abstract_eval = _triangular_solve_abstract
+_check_eagerly(triangular_solve_p)
 
 
 def _triangular_solve_jvp_a(g_a, ans, a, b, *, left_side, lower, transpose_a, conjugate_a,

@@ -157,11 +157,32 @@ def pmean(x, axis_name, *, axis_index_groups=None):
 
 
 def axis_index(axis_name):
-    """The index of the current lane along the named axis."""
-    return axis_index_p.bind(axis_name=axis_name)
+    """The index of the current lane along the named axis; for several names, the row-major
+    index over them (the first name varies slowest)."""
+    from pyjax._src import lax
+    names = _names(axis_name)
+    if len(names) == 1:
+        return axis_index_p.bind(axis_name=names[0])
+    index, inner = None, 1
+    for name in reversed(names):
+        term = axis_index_p.bind(axis_name=name)
+        if inner != 1:
+            term = lax.mul(term, _const(term, inner))
+        index = term if index is None else lax.add(index, term)
+        inner *= batching.axis_size(name)
+    return index
 
 
 def all_gather(x, axis_name, *, axis_index_groups=None, axis=0, tiled=False):
-    """Every lane's ``x`` stacked along a new ``axis`` (concatenated along it if ``tiled``)."""
-    return tree_util.tree_map(
-        lambda v: all_gather_p.bind(v, axis_name=axis_name, axis=axis, tiled=tiled), x)
+    """Every lane's ``x`` stacked along a new ``axis`` (concatenated along it if ``tiled``).
+
+    Over several names, the lanes are ordered row-major (the first name varies slowest): the
+    gather over the last name comes first, then each earlier name concatenates those."""
+    names = _names(axis_name)
+
+    def gather(v):
+        v = all_gather_p.bind(v, axis_name=names[-1], axis=axis, tiled=tiled)
+        for name in reversed(names[:-1]):
+            v = all_gather_p.bind(v, axis_name=name, axis=axis, tiled=True)
+        return v
+    return tree_util.tree_map(gather, x)

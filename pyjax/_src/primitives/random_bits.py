@@ -62,15 +62,19 @@ def for_blocks(n, body, block=BLOCK):
     word is constant within a block. ``body`` must only write its own slice of the outputs.
     """
     starts = range(0, n, block)
-    if n < _PARALLEL_MIN or _NUM_THREADS == 1:
+    if n < _PARALLEL_MIN or _NUM_THREADS == 1 or getattr(_scratch, "in_pool", False):
         for s in starts:
             body(s, min(n, s + block))
         return
     chunks = [starts[i::_NUM_THREADS] for i in range(_NUM_THREADS)]
 
     def run(chunk):
-        for s in chunk:
-            body(s, min(n, s + block))
+        _scratch.in_pool = True  # nested calls from a worker run serially (no deadlock)
+        try:
+            for s in chunk:
+                body(s, min(n, s + block))
+        finally:
+            _scratch.in_pool = False
 
     futures = [_executor().submit(run, c) for c in chunks[1:]]
     try:
@@ -976,7 +980,20 @@ def _xla_unary(name, impl, accepted=_common.INEXACT):
 
 xla_log_p = _xla_unary("log", _by_dtype(log32, log64, np.log))
 xla_log1p_p = _xla_unary("log1p", _by_dtype(log1p32, log1p64, np.log1p))
-xla_erf_inv_p = _xla_unary("erf_inv", _by_dtype(erf_inv32, erf_inv64, None),
+def _erf_inv32_any(x):
+    """erf_inv32 of any shape: the blocked fast kernel (two threads) when every |x| < 1."""
+    flat = x.reshape(-1)
+    if flat.size < 4096 or not (np.abs(flat) < 1).all():
+        return erf_inv32(x)
+    out = np.empty_like(flat)
+
+    def body(s, e):
+        out[s:e] = erf_inv32_fast(flat[s:e])
+    for_blocks(flat.size, body)
+    return out.reshape(x.shape)
+
+
+xla_erf_inv_p = _xla_unary("erf_inv", _by_dtype(_erf_inv32_any, erf_inv64, None),
                            _common.FLOATING)
 xla_erf_p = _xla_unary("erf", _by_dtype(erf32, _erf64, None), _common.FLOATING)
 
@@ -1089,22 +1106,69 @@ def normal_np(data, shape, dtype, partitionable):
     """``normal`` (real) of one raw key: sqrt(2) * erf_inv(uniform(nextafter(-1, 0), 1))."""
     dtype = np.dtype(dtype)
     n = math.prod(shape)
-    lo = np.nextafter(dtype.type(-1), dtype.type(0))
-    one = dtype.type(1)
-    sqrt2 = dtype.type(np.sqrt(2))
-    if dtype == _F32 and partitionable:
-        out = np.empty(n, _F32)
-        k0, k1 = _one_key(data)
+    if dtype == _F32:
+        table = _normal32_table(n)
+        if partitionable:
+            out = np.empty(n, _F32)
+            k0, k1 = _one_key(data)
 
-        def body(s, e):
-            u = _scale(_uniform_floats(bits32_block(k0, k1, s, e), _F32), lo, one)
-            np.multiply(erf_inv32(u), sqrt2, out=out[s:e])
-        for_blocks(n, body)
-    else:
-        b = _bits_for(data, dtype.itemsize * 8, n, partitionable)
-        u = _scale(_uniform_floats(b, dtype), lo, one)
-        out = (erf_inv32(u) if dtype == _F32 else erf_inv64(u)) * sqrt2
-    return out.reshape(shape)
+            def body(s, e):
+                b = bits32_block(k0, k1, s, e)
+                if table is not None:
+                    np.right_shift(b, np.uint32(9), out=b)
+                    np.take(table, b.astype(np.intp), out=out[s:e], mode="clip")
+                else:
+                    np.multiply(erf_inv32_fast(_normal32_u(b)), _SQRT2_32, out=out[s:e])
+            for_blocks(n, body)
+        else:
+            b = _bits_for(data, 32, n, partitionable)
+            if table is not None:
+                out = table[(b >> np.uint32(9)).astype(np.intp)]
+            else:
+                out = erf_inv32_fast(_normal32_u(b)) * _SQRT2_32
+        return out.reshape(shape)
+    b = _bits_for(data, dtype.itemsize * 8, n, partitionable)
+    u = _scale(_uniform_floats(b, dtype), np.nextafter(dtype.type(-1), dtype.type(0)),
+               dtype.type(1))
+    return (erf_inv64(u) * dtype.type(np.sqrt(2))).reshape(shape)
+
+
+_SQRT2_32 = np.float32(np.sqrt(2))
+_LO32 = np.nextafter(np.float32(-1), np.float32(0))
+
+
+def _normal32_u(bits):
+    """The uniform draw in [nextafter(-1, 0), 1) of normal's float32 path, from 32-bit words."""
+    return _scale(_uniform_floats(bits, _F32), _LO32, np.float32(1))
+
+
+# float32 normal samples take only 2**23 values (one per mantissa pattern of the uniform draw),
+# so big or repeated draws look them up in a 32 MB table computed once with the exact kernel.
+_TABLE_BITS = 23
+_table_lock = threading.Lock()
+_normal32 = {"table": None, "drawn": 0}
+
+
+def _normal32_table(n):
+    """The table of all float32 normal samples, built once enough samples were drawn."""
+    state = _normal32
+    if state["table"] is not None:
+        return state["table"] if n >= 4096 else None
+    state["drawn"] += n
+    if n < (1 << 22) and state["drawn"] < (1 << 24):
+        return None
+    with _table_lock:
+        if state["table"] is None:
+            size = 1 << _TABLE_BITS
+            table = np.empty(size, _F32)
+
+            def body(s, e):
+                m = np.add(_IOTA[:e - s], np.uint32(s))
+                np.left_shift(m, np.uint32(32 - _TABLE_BITS), out=m)
+                np.multiply(erf_inv32_fast(_normal32_u(m)), _SQRT2_32, out=table[s:e])
+            for_blocks(size, body)
+            state["table"] = table
+    return state["table"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1404,3 +1468,189 @@ cov_factor_p.impl = _cov_factor_impl
 cov_factor_p.abstract_eval = _cov_factor_abstract
 cov_factor_p.batch = _cov_factor_batch
 cov_factor_p.opt_outs["jvp"] = "factor of a covariance: no derivative rule in pyjax yet"
+
+
+# ----------------------------------------------------------------------------------------------
+# A faster float32 erf_inv for the fused normal path (same bits as erf_inv32): float64 Horner
+# steps in preallocated per-thread buffers, each branch evaluated only on its own elements.
+
+_MID_MASK = np.uint64(0x1FFFFFFF)
+_MID = np.uint64(0x10000000)
+
+
+class _Fma32Chain:
+    """Horner evaluation with exact float32 FMAs, in float64 scratch buffers."""
+
+    def __init__(self, n):
+        self.p64 = scratch("h_p64", n, _F64)
+        self.s64 = scratch("h_s64", n, _F64)
+        self.p32 = scratch("h_p32", n, _F32)
+        self.u64 = scratch("h_u64", n, np.uint64)
+        self.flag = scratch("h_flag", n, np.bool_)
+
+    def horner(self, coeffs, t64, out32):
+        """out32 = float32 Horner of coeffs (float32 values) at t64 (float64 of float32s)."""
+        n = t64.shape[0]
+        p64, s64, p32 = self.p64[:n], self.s64[:n], self.p32[:n]
+        u64, flag = self.u64[:n], self.flag[:n]
+        p64.fill(np.float64(coeffs[0]))
+        for c in coeffs[1:]:
+            c64 = np.float64(c)
+            np.multiply(p64, t64, out=s64)
+            np.add(s64, c64, out=s64)
+            np.bitwise_and(s64.view(np.uint64), _MID_MASK, out=u64)
+            np.equal(u64, _MID, out=flag)
+            if flag.any():  # float64 sum exactly halfway between two float32: round by hand
+                idx = np.nonzero(flag)[0]
+                p = p64[idx] * t64[idx]
+                sm = s64[idx]
+                bp = sm - c64
+                err = (p - bp) + (c64 - (sm - bp))
+                s64[idx] = np.where(err != 0, np.nextafter(sm, sm + err), sm)
+            np.copyto(p32, s64, casting="same_kind")
+            np.copyto(p64, p32)
+        np.copyto(out32, p32)
+        return out32
+
+
+def _log1p_neg32_fast(t, w, chain):
+    """w = -log1p(-t) for float32 t = x*x in [0, 1), exactly as log1p32 (on -t)."""
+    small = t < np.float32(0.41421356237309503)
+    si = np.nonzero(small)[0]
+    bi = np.nonzero(~small)[0]
+    if si.size:
+        a = -t[si]
+        a64 = a.astype(_F64)
+        pv = chain.horner(_LOG1P_P32, a64, np.empty_like(a))
+        qv = chain.horner(_LOG1P_Q32, a64, np.empty_like(a))
+        r = pv / qv
+        a2 = a * a
+        a3 = a * a2
+        w[si] = -(a + (a2 * np.float32(-0.5) + a3 * r))
+    if bi.size:
+        w[bi] = -log32(np.float32(1) - t[bi])
+    return w
+
+
+def erf_inv32_fast(x):
+    """erf_inv32 for float32 x in (-1, 1) (no NaN, no +-1), for the normal sampler."""
+    n = x.shape[0]
+    chain = _Fma32Chain(n)
+    t = x * x
+    w = _log1p_neg32_fast(t, np.empty_like(x), chain)
+    p = np.empty_like(x)
+    tt = w - np.float32(2.5)
+    chain.horner(_ERFINV32_SMALL, tt.astype(_F64), p)
+    big = np.nonzero(w >= np.float32(5))[0]
+    if big.size:
+        tb = np.sqrt(w[big]) - np.float32(3)
+        p[big] = chain.horner(_ERFINV32_BIG, tb.astype(_F64), np.empty_like(tb))
+    np.multiply(x, p, out=p)
+    return _ftz32(p)
+
+
+# random_binomial (keys, count, prob): JAX's binomial inversion (n*p <= 10) and BTRS loops,
+# run inside one primitive (no while_loop primitive yet). count/prob: float arrays of the
+# output shape, prob already folded to q = min(p, 1-p); returns the raw float samples.
+
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                  0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                  0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+                  0.00833056343336287)
+
+
+def _stirling_approx_tail(k):
+    t = k.dtype.type
+    use_tail = k <= 9
+    kc = np.clip(k, t(0), t(9))  # (sic: JAX's approximation uses the clipped k)
+    kp1sq = (kc + 1) * (kc + 1)
+    approx = (t(1.0 / 12) - (t(1.0 / 360) - t(1.0 / 1260) / kp1sq) / kp1sq) / (kc + 1)
+    table = np.array(_STIRLING_TAIL, k.dtype)
+    return np.where(use_tail, table[np.floor(kc).astype(np.int32)], approx)
+
+
+def binomial_np(data, count, prob, use_inversion, partitionable):
+    dtype = prob.dtype
+    t = dtype.type
+    shape = prob.shape
+    n = prob.size
+
+    def uniform_all(kd):
+        b = random_bits_np(kd, dtype.itemsize * 8, (n,), partitionable)
+        return _uniform_floats(np.ascontiguousarray(b), dtype).reshape(shape)
+
+    k0, k1 = _one_key(data)
+    key = np.array([k0, k1], _U32)
+    count_inv = np.where(use_inversion, count, t(0))
+    log1minusprob = _log1p(-prob)
+    num_geom = np.zeros(shape, dtype)
+    geom_sum = np.zeros(shape, dtype)
+    while (geom_sum <= count_inv).any():
+        s = random_split_np(key, (2,), partitionable)
+        sub, key = s[0], s[1]
+        num_geom = np.where(geom_sum <= count_inv, num_geom + t(1), num_geom)
+        u = uniform_all(sub)
+        geom_sum = geom_sum + np.ceil(_log(u) / log1minusprob)
+    inv = num_geom - t(1)
+
+    count_b = np.where(use_inversion, t(1e4), count)
+    q = np.where(use_inversion, t(0.5), prob)
+    stddev = np.sqrt(count_b * q * (t(1) - q))
+    b = t(1.15) + t(2.53) * stddev
+    a = t(-0.0873) + t(0.0248) * b + t(0.01) * q
+    c = count_b * q + t(0.5)
+    v_r = t(0.92) - t(4.2) / b
+    r = q / (t(1) - q)
+    alpha = (t(2.83) + t(5.1) / b) * stddev
+    m = np.floor((count_b + t(1)) * q)
+    k_out = np.full(shape, -1, dtype)
+    accepted = np.zeros(shape, bool)
+    key = np.array([k0, k1], _U32)
+    while (~accepted).any():
+        s = random_split_np(key, (3,), partitionable)
+        key = s[0]
+        u = uniform_all(s[1]) - t(0.5)
+        v = uniform_all(s[2])
+        us = t(0.5) - np.abs(u)
+        accept1 = (us >= t(0.07)) & (v <= v_r)
+        k = np.floor((t(2) * a / us + b) * u + c)
+        reject = (k < 0) | (k > count_b)
+        with np.errstate(all="ignore"):
+            lv = _log(v * alpha / (a / (us * us) + b))
+            ub = ((m + t(0.5)) * _log((m + t(1)) / (r * (count_b - m + t(1))))
+                  + (count_b + t(1)) * _log((count_b - m + t(1)) / (count_b - k + t(1)))
+                  + (k + t(0.5)) * _log(r * (count_b - k + t(1)) / (k + t(1)))
+                  + _stirling_approx_tail(m) + _stirling_approx_tail(count_b - m)
+                  - _stirling_approx_tail(k) - _stirling_approx_tail(count_b - k))
+        accept = accept1 | (~reject & (lv <= ub))
+        k_out = np.where(accept, k, k_out)
+        accepted |= accept
+    return np.where(use_inversion, inv, k_out).astype(dtype)
+
+
+def _random_binomial_impl(keys, count, prob, use_inversion, *, partitionable):
+    kd = data_from_keys(keys).reshape(-1, 2)
+    lead = keys.shape
+    rest = prob.shape[len(lead):]
+    outs = [binomial_np(kd[i], a.reshape(rest), b.reshape(rest), c.reshape(rest),
+                        partitionable)
+            for i, (a, b, c) in enumerate(zip(count.reshape((-1,) + rest),
+                                              prob.reshape((-1,) + rest),
+                                              use_inversion.reshape((-1,) + rest)))]
+    return np.stack(outs).reshape(prob.shape) if outs else np.empty(prob.shape, prob.dtype)
+
+
+def _random_binomial_batch(vals, dims, *, partitionable):
+    size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+    vals = [batching.bdim_at_front(v, d, size) for v, d in zip(vals, dims)]
+    return random_binomial_p.bind(*vals, partitionable=partitionable), 0
+
+
+random_binomial_p = Primitive("random_binomial")
+random_binomial_p.impl = _random_binomial_impl
+random_binomial_p.abstract_eval = lambda keys, count, prob, inv, **_: ShapedArray(prob.shape,
+                                                                                 prob.dtype)
+random_binomial_p.weak_type_rule = _never_weak
+random_binomial_p.batch = _random_binomial_batch
+random_binomial_p.pp_params = lambda params: []
+ad.defjvp_zero(random_binomial_p)

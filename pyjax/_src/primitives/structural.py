@@ -1119,7 +1119,9 @@ def _dynamic_slice_batch(vals, dims, *, slice_sizes):
         idxs.insert(d, _zero_index(idxs, flags))
         sizes = slice_sizes[:d] + (shape_of(x)[d],) + slice_sizes[d:]
         return dynamic_slice_p.bind(x, *idxs, slice_sizes=sizes), d
-    # Batched starts: a gather, as in JAX.
+    # Batched starts: a gather, as in JAX. Its CLIP mode is dynamic_slice's clamping, and
+    # (unlike PROMISE_IN_BOUNDS, whose transpose drops out-of-bounds windows) differentiates
+    # like it too.
     from pyjax._src.primitives import indexing
     all_dims = tuple(range(len(slice_sizes)))
     dnums = indexing.GatherDimensionNumbers(offset_dims=all_dims, collapsed_slice_dims=(),
@@ -1127,8 +1129,8 @@ def _dynamic_slice_batch(vals, dims, *, slice_sizes):
     index, index_dim = batch_dynamic_slice_indices(idxs, idx_dims)
     return indexing.gather_batch_rule(
         [x, index], [d, index_dim], dimension_numbers=dnums, slice_sizes=tuple(slice_sizes),
-        unique_indices=True, indices_are_sorted=True,
-        mode=indexing.GatherScatterMode.PROMISE_IN_BOUNDS, fill_value=None)
+        unique_indices=True, indices_are_sorted=True, mode=indexing.GatherScatterMode.CLIP,
+        fill_value=None)
 
 
 def _dynamic_update_slice_batch(vals, dims):
@@ -1150,10 +1152,16 @@ def _dynamic_update_slice_batch(vals, dims):
                                             inserted_window_dims=(),
                                             scatter_dims_to_operand_dims=all_dims)
     index, index_dim = batch_dynamic_slice_indices(idxs, idx_dims)
-    return scatter.scatter_batch_rule(
+    out, out_d = scatter.scatter_batch_rule(
         scatter.scatter_p, [x, index, update], [d, index_dim, ud], update_jaxpr=None,
         update_consts=(), dimension_numbers=dnums, indices_are_sorted=True,
         unique_indices=True, mode=indexing.GatherScatterMode.CLIP)
+    # A scatter is weak like its operand; dynamic_update_slice only if every operand is.
+    # (JAX's rule lets the weak type change here; we keep each member's.)
+    aval = core.get_aval(out)
+    if aval.weak_type and not all(core.get_aval(v).weak_type for v in vals):
+        out = convert(out, aval.dtype, False)
+    return out, out_d
 
 
 broadcast_in_dim_p.batch = _broadcast_in_dim_batch

@@ -46,9 +46,21 @@ class Ctx:
         self.f, self.kir, self.layout, self.data = f, kir, layout, data
         self.offsets = {}  # stream -> i64 Val offset (elements) accumulated over outer loops
         self.j = None      # i64 scalar index of the first lane (innermost dim)
-        self.jv = None     # i64 vector of lane indices
+        self._jv = None    # i64 vector of lane indices (built on first use)
         self.mask = None   # i1 vector (None when lanes == 1)
         self.outer_index = {}  # dim -> i64 loop variable
+
+    @property
+    def jv(self):
+        if self._jv is None:
+            f = self.f
+            if f.lanes == 1:
+                self._jv = self.j
+            else:
+                ids = Val("<" + ", ".join(f"i64 {i}" for i in range(f.lanes)) + ">",
+                          vec("i64", f.lanes))
+                self._jv = f.add(_splat(f, self.j, f.lanes), ids)
+        return self._jv
 
 
 # ----------------------------------------------------------------------------------------------
@@ -597,6 +609,8 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
         new_accs = []
         for r, (vp, ip), acc in zip(kir.reductions, red_ptrs, accs):
             v = vals[r.value]
+            if not reduced[-1]:
+                new_accs.append(None)
             if degenerate:
                 _store(ctx, vp, offsets[("r", 0)], v, r.dtype)
                 if ip is not None:
@@ -631,21 +645,24 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
     def vector_loop(lo, hi, end, offsets, accs):
         """Vector loop over [lo, hi) with lanes beyond ``end`` masked off."""
         loop = _Loop(f, lo, hi, _i64(lanes), _flat(accs))
-        ctx.j = loop.i
+        ctx.j, ctx._jv = loop.i, None
         if lanes > 1:
-            lane_ids = Val("<" + ", ".join(f"i64 {i}" for i in range(lanes)) + ">",
-                           vec("i64", lanes))
-            ctx.jv = f.add(_splat(f, loop.i, lanes), lane_ids)
-            ctx.mask = f.icmp("slt", ctx.jv, _splat(f, end, lanes))
+            # Lanes j + l < end: the low min(end - j, lanes) bits of a lanes-bit mask.
+            rem = f.sub(end, loop.i)
+            full = f.icmp("sge", rem, _i64(lanes))
+            part = f.sub(f.shl(_i64(1), rem), _i64(1))
+            bits = f.select(full, _i64(-1), part)
+            ib = f.cast("trunc", bits, f"i{lanes}") if lanes < 64 else bits
+            ctx.mask = f.emit(vec("i1", lanes), f"bitcast {ib} to {vec('i1', lanes)}")
         else:
-            ctx.jv, ctx.mask = loop.i, None
+            ctx.mask = None
         new = body(offsets, _unflat(accs, loop.values))
         return _unflat(accs, loop.close(_flat(new)))
 
     def inner(offsets):
         lo, hi = (start, stop) if k == 1 else (_i64(0), _i64(dims[-1]))
         if not (has_red and reduced[-1]):
-            vector_loop(lo, hi, hi, offsets, [])
+            vector_loop(lo, hi, hi, offsets, [None] * len(kir.reductions))
             return
         accs = []
         for r in kir.reductions:
@@ -714,13 +731,15 @@ def _argpair_merge(f, r, total, block):
 def _flat(accs):
     out = []
     for a in accs:
-        out.extend(a if isinstance(a, tuple) else (a,))
+        if a is not None:
+            out.extend(a if isinstance(a, tuple) else (a,))
     return out
 
 
 def _unflat(accs, flat):
     it = iter(flat)
-    return [(next(it), next(it)) if isinstance(a, tuple) else next(it) for a in accs]
+    return [None if a is None else (next(it), next(it)) if isinstance(a, tuple) else next(it)
+            for a in accs]
 
 
 def choose_lanes(kir, layout):

@@ -1,0 +1,1 @@
+"""jax.scipy: SciPy's API (linalg, special, stats, optimize) on pyjax arrays."""
