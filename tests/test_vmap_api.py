@@ -258,6 +258,19 @@ def test_jacobians_of_pytrees_and_argnums():
     same(aux, 3.)
 
 
+def test_jacobian_dtypes_and_weak_types():
+    # As JAX: jacfwd blocks take each output's dtype and weak type, jacrev blocks each input's.
+    half = lambda a: (a * 3.).astype(jnp.float16)  # noqa: E731
+    assert jacfwd(half)(A(2.)).dtype == np.float16
+    assert jacrev(half)(A(2.)).dtype == np.float32
+    strong = lambda a: a * A(3.)  # noqa: E731
+    assert not jacfwd(strong)(2.).weak_type and jacrev(strong)(2.).weak_type
+    j = jacrev(lambda a: a * (1 + 1j))(1.)
+    assert j.dtype == np.float32 and float(j) == 1.0
+    _, ji = jacrev(lambda a, b: a * b, argnums=(0, 1), allow_int=True)(2., 3)
+    assert ji.dtype == jax.dtypes.float0
+
+
 # ---------------------------------------------------------------------------------------------
 # lax.map
 

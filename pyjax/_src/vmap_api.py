@@ -22,6 +22,21 @@ _IN_AXES_TYPE_ERROR = ("vmap in_axes must be an int, None, or a tuple of entries
 def _flatten_axes(what, treedef, axis_tree, kws=False):
     """One axis (or None) per leaf of ``treedef``; ``axis_tree`` is a tree prefix of it, whose
     entries (None included) cover whole subtrees. JAX's ``flatten_axes``."""
+    # The common cases: one axis for everything, or for every positional leaf (kwargs: 0).
+    if axis_tree is None or type(axis_tree) is int:
+        return [axis_tree] * treedef.num_leaves
+    if kws:
+        args_def = tree_util.treedef_children(treedef)[0]
+        n_kw = treedef.num_leaves - args_def.num_leaves
+        if axis_tree[0] is None or type(axis_tree[0]) is int:
+            return [axis_tree[0]] * args_def.num_leaves + [axis_tree[1]] * n_kw
+        children = tree_util.treedef_children(args_def)
+        if type(axis_tree[0]) is tuple and len(axis_tree[0]) == len(children) and all(
+                a is None or type(a) is int for a in axis_tree[0]):
+            out = []
+            for a, child in zip(axis_tree[0], children):
+                out.extend([a] * child.num_leaves)
+            return out + [axis_tree[1]] * n_kw
     proxy = object()
     dummy = tree_util.tree_unflatten(treedef, [object()] * treedef.num_leaves)
     axes = []
@@ -88,8 +103,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             raise ValueError("vmap in_axes must be an int, None, or a tuple of entries "
                              "corresponding to the positional arguments passed to the function, "
                              f"but got len(in_axes)={len(in_axes)}, len(args)={len(args)}")
-        leaves_with_path, in_tree = tree_util.tree_flatten_with_path((args, kwargs))
-        leaves = [leaf for _, leaf in leaves_with_path]
+        leaves, in_tree = tree_util.tree_flatten((args, kwargs))
         axes = _flatten_axes("vmap in_axes", in_tree, (in_axes, 0), kws=True)
         if not leaves and axis_size is None:
             raise ValueError("vmap wrapped function must be passed at least one argument "
@@ -97,7 +111,7 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
                              f"*args={args} and **kwargs={kwargs}")
         leaves = [_to_jax(x) if a is not None else x for x, a in zip(leaves, axes)]
         sizes, canon_axes = [], []
-        for (path, _), x, a in zip(leaves_with_path, leaves, axes):
+        for i, (x, a) in enumerate(zip(leaves, axes)):
             if a is None:
                 canon_axes.append(None)
                 continue
@@ -109,11 +123,13 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
                                  f"{a + 1 if a >= 0 else -a}, but is only {len(shape)} (its "
                                  f"shape is {shape})")
             canon_axes.append(a % len(shape))
-            sizes.append((shape[a], a, path, aval))
+            sizes.append((shape[a], a, i, aval))
         size = axis_size
         if sizes:
             distinct = {s for s, *_ in sizes}
             if len(distinct) > 1 or (axis_size is not None and distinct != {axis_size}):
+                paths = [p for p, _ in tree_util.tree_flatten_with_path((args, kwargs))[0]]
+                sizes = [(s, a, paths[i], aval) for s, a, i, aval in sizes]
                 raise ValueError(_size_error(fun, sizes, args, kwargs))
             size = sizes[0][0]
         elif size is None:

@@ -171,6 +171,9 @@ class JVPTrace(core.Trace):
 def jvp_flat(flat_fun, primals, tangents, linearizing=False):
     """Evaluate ``flat_fun`` and its directional derivative: (primals_out, tangents_out)."""
     trace = JVPTrace(core.current_trace(), linearizing)
+    # float0 tangents (of integer inputs) carry no information: treat them as symbolic zeros.
+    tangents = [Zero(core.get_aval(t)) if type(t) is not Zero and
+                core.get_aval(t).dtype == dtypes.float0 else t for t in tangents]
     in_tracers = [trace.box(p, t) for p, t in zip(primals, tangents, strict=True)]
     try:
         with set_current_trace(trace):

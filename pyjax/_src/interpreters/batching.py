@@ -161,11 +161,11 @@ class BatchTrace(core.Trace):
 
 def moveaxis(x, src, dst):
     """Move axis ``src`` of ``x`` to position ``dst`` (a transpose, or nothing)."""
-    from pyjax._src.primitives import structural
-    ndim = len(core.get_aval(x).shape)
+    ndim = len(shape_of(x))
     src, dst = src % ndim, dst % ndim
     if src == dst:
         return x
+    from pyjax._src.primitives import structural
     perm = [i for i in range(ndim) if i != src]
     perm.insert(dst, src)
     return structural.transpose(x, tuple(perm))
@@ -174,7 +174,7 @@ def moveaxis(x, src, dst):
 def broadcast(x, size, axis):
     """Insert a new axis of ``size`` at ``axis``, repeating ``x`` along it."""
     from pyjax._src.primitives import structural
-    shape = list(core.get_aval(x).shape)
+    shape = list(shape_of(x))
     dims = tuple(i if i < axis else i + 1 for i in range(len(shape)))
     shape.insert(axis, size)
     return structural.broadcast_in_dim(x, tuple(shape), dims)

@@ -89,11 +89,6 @@ def trace_branches(funs, in_tree, in_avals, traced_for, example_args=None):
     return closed, consts, [t for _, _, t in traced]
 
 
-def closed_from(closed_and_consts):
-    """(const-free ClosedJaxpr taking consts first, consts) from a transformation helper."""
-    return closed_and_consts
-
-
 def join_consts(pairs):
     """Make several (const-free ClosedJaxpr, consts) pairs take the same leading constants.
 
@@ -354,10 +349,12 @@ def cached(kind, jaxprs, key, build):
     jaxprs = tuple(jaxprs)
     table = _derived.setdefault(jaxprs[0], {})
     entry = table.get((kind, key, len(jaxprs)))
-    if entry is not None and all(a is b for a, b in zip(entry[0], jaxprs)):
+    # The other jaxprs are held weakly: a strong reference from the value would keep the key
+    # (and the whole entry) alive forever.
+    if entry is not None and all(r() is j for r, j in zip(entry[0], jaxprs)):
         return entry[1]
     result = build()
-    table[(kind, key, len(jaxprs))] = (jaxprs, result)
+    table[(kind, key, len(jaxprs))] = (tuple(weakref.ref(j) for j in jaxprs), result)
     return result
 
 

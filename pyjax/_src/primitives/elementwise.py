@@ -64,8 +64,9 @@ erfc_p = unary("erfc", FLOATING, sp.erfc)
 erf_inv_p = unary("erf_inv", FLOATING, sp.erfinv)
 lgamma_p = unary("lgamma", FLOATING, sp.gammaln)
 digamma_p = unary("digamma", FLOATING, sp.digamma)
-bessel_i0e_p = unary("bessel_i0e", FLOATING, sp.i0e)
-bessel_i1e_p = unary("bessel_i1e", FLOATING, sp.i1e)
+# SciPy computes half precision in float32: cast back to the operand's dtype.
+bessel_i0e_p = unary("bessel_i0e", FLOATING, lambda x: sp.i0e(x).astype(x.dtype))
+bessel_i1e_p = unary("bessel_i1e", FLOATING, lambda x: sp.i1e(x).astype(x.dtype))
 
 
 def _polygamma_impl(m, x):
@@ -137,6 +138,9 @@ def _div_impl(x, y):
         # Truncate toward zero as C and XLA do, instead of NumPy's flooring.
         q = q + ((np.remainder(x, safe) != 0) & ((x < 0) != (safe < 0))).astype(q.dtype)
         return np.where(y == 0, np.array(-1).astype(x.dtype), q)
+    if y.shape != x.shape and y.size < x.size:
+        # XLA rewrites a / broadcast(b) as a * broadcast(1 / b): JAX's results show it.
+        return np.multiply(x, np.reciprocal(y))
     return np.true_divide(x, y)
 
 
