@@ -235,12 +235,24 @@ class EvalTrace(Trace):
 
     def process_primitive(self, prim, args, params):
         try:  # the common case: every operand is a concrete Array
-            vals = [a._value for a in args]
-            flags = [a.weak_type for a in args]
+            if len(args) == 1:
+                a, = args
+                vals, flags = (a._value,), (a.weak_type,)
+                weak_type = flags[0]
+            elif len(args) == 2:
+                a, b = args
+                vals, flags = (a._value, b._value), (a.weak_type, b.weak_type)
+                weak_type = flags[0] and flags[1]
+            else:
+                vals = [a._value for a in args]
+                flags = [a.weak_type for a in args]
+                weak_type = all(flags)
         except AttributeError:
             vals, flags = _to_buffers(args)
+            weak_type = all(flags)
         rule = prim.weak_type_rule
-        weak_type = all(flags) if rule is None else rule(flags, params)
+        if rule is not None:
+            weak_type = rule(flags, params)
         token = _fp_state.set(_FP_QUIET)
         try:
             out = prim.eager_impl(*vals, **params)

@@ -18,6 +18,7 @@ def _unary(p):
         return p.bind(x)
     f.__name__ = f.__qualname__ = p.name
     f.__doc__ = f"Elementwise ``{p.name}`` (the ``{p.name}`` primitive)."
+    f.primitive = p
     return f
 
 

@@ -183,10 +183,13 @@ def _unary(name, lax_fn, promote=promote_args):
 
 
 def _unary_inexact(name, lax_fn):
+    prim = getattr(lax_fn, "primitive", None)
+    bind = prim.bind if prim is not None else lax_fn
+
     def fn(x, /):
         if type(x) is not ArrayImpl or x._value.dtype.kind not in "fcV":
             x, = promote_args_inexact(name, x)
-        return lax_fn(x)
+        return bind(x)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}``; integer inputs are promoted to floating point."
     return fn

@@ -66,8 +66,10 @@ def standard_primitive(name, shape_rule, dtype_rule, impl, weak_type_rule=None,
 
 def _checked_unary(name, fun, accepted):
     """The eager impl: the dtype check abstract evaluation makes for traced calls, then fun."""
+    accepted_nums = frozenset(d.num for d in accepted)  # ints hash faster than dtypes
+
     def impl(x, **params):
-        if x.dtype not in accepted:
+        if x.dtype.num not in accepted_nums:
             raise dtype_error(name, x.dtype, accepted)
         return fun(x, **params)
     impl.__name__ = f"{name}_eager_impl"
@@ -137,6 +139,8 @@ def nary(name, accepted, fun, result_dtype=None, nargs=2):
     def shape_rule(*avals, **params):
         return broadcast_shapes_rule(name, *(a.shape for a in avals))
 
+    accepted_nums = frozenset(d.num for d in accepted)
+
     def eager_impl(*args, **params):
         # The checks abstract evaluation makes for traced calls, done cheaply.
         dtype, shape = args[0].dtype, args[0].shape
@@ -145,7 +149,7 @@ def nary(name, accepted, fun, result_dtype=None, nargs=2):
                 _same_dtypes(name, [core.ShapedArray(x.shape, x.dtype) for x in args])
             if a.shape != shape and a.shape and shape:
                 shape_rule(*[core.ShapedArray(x.shape, x.dtype) for x in args])
-        if dtype not in accepted:
+        if dtype.num not in accepted_nums:
             raise dtype_error(name, dtype, accepted)
         return fun(*args, **params)
 
