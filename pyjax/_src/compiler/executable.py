@@ -127,10 +127,11 @@ class CompiledExecutable:
     __slots__ = ("jaxpr", "optimized", "plan", "kernels", "run", "source", "fallbacks",
                  "__weakref__")
 
-    def __init__(self, jaxpr):
+    def __init__(self, jaxpr, consts=None):
         from pyjax._src.compiler import fusion, passes, rules  # noqa: F401 (sets rules)
         self.jaxpr = jaxpr
-        opt, const_vals = passes.optimize(jaxpr)
+        known = dict(zip(jaxpr.invars, consts)) if consts else None
+        opt, const_vals = passes.optimize(jaxpr, known)
         self.optimized = opt
         plan = fusion.fuse(opt)
         self.plan = plan
@@ -169,6 +170,8 @@ class CompiledExecutable:
 
 
 _warned = set()
+# Raise instead of falling back to impls when kernels cannot be built (tests set it).
+STRICT = os.environ.get("PYJAX_COMPILER_STRICT") == "1"
 
 
 def _build_kernels(specs):
@@ -177,11 +180,10 @@ def _build_kernels(specs):
         return {}, []
     from pyjax._src.compiler import llvm, runtime
     offsets = (runtime.TUPLE_ITEM_OFFSET, runtime.ARRAY_DATA_OFFSET)
-    strict = os.environ.get("PYJAX_COMPILER_STRICT") == "1"
     try:
         built = llvm.build(specs, offsets)
     except Exception as e:  # a code generator bug must not break the program: run impls
-        if strict:
+        if STRICT:
             raise
         key = f"{type(e).__name__}: {e}"
         if key not in _warned:
@@ -211,13 +213,19 @@ def compiler_available():
     return _compiler_ok
 
 
-def compile_jaxpr(jaxpr):
-    """The executable of a const-free Jaxpr, built once per jaxpr object (and mode)."""
+def compile_jaxpr(jaxpr, consts=None):
+    """The executable of a const-free Jaxpr, built once per jaxpr object (and mode).
+
+    ``consts``: the values its first len(consts) inputs always have (a jit's captured
+    constants); the compiler may fold them into the program. The executable still takes every
+    input, those included.
+    """
     interp = bool(config.pyjax_use_interpreter) or not compiler_available()
     table = _executables.get(jaxpr)
     if table is None:
         table = _executables[jaxpr] = {}
     exe = table.get(interp)
     if exe is None:
-        exe = table[interp] = Executable(jaxpr) if interp else CompiledExecutable(jaxpr)
+        exe = table[interp] = Executable(jaxpr) if interp else CompiledExecutable(jaxpr,
+                                                                                   consts)
     return exe

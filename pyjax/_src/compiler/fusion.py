@@ -129,6 +129,7 @@ def fuse(jaxpr):
                 consumers.setdefault(v, []).append(i)
 
     member_of, red_of, virtual = {}, {}, {}
+    index_only = set()    # values computed from nothing but indices and literals (iota, ...)
     executed = []         # indices of equations run through their impls
     groups = []
     open_by_shape = {}
@@ -162,9 +163,8 @@ def fuse(jaxpr):
             close_inputs(e)
             executed.append(i)
             continue
-        has_member_input = any(type(u) is not Literal and (u in member_of or u in red_of)
-                               for u in e.invars)
-        loads = any(type(u) is not Literal and u not in virtual for u in e.invars)
+        has_member_input = any(type(u) is not Literal and u in member_of for u in e.invars)
+        loads = any(type(u) is not Literal and u not in index_only for u in e.invars)
         out_shape = e.outvars[0].aval.shape
         cheap = kind == "layout" or (kind == "elementwise" and not has_member_input and (
             _size(out_shape) <= SMALL or not loads))
@@ -172,6 +172,8 @@ def fuse(jaxpr):
             close_inputs(e)
             for o in e.outvars:
                 virtual[o] = e
+                if not loads:
+                    index_only.add(o)
             if not only_fusible_consumers(e):
                 executed.append(i)
             continue

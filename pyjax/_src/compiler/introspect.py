@@ -22,10 +22,11 @@ def _offsets():
 class Lowering:
     """The optimised jaxpr and fusion plan of a const-free jaxpr (no LLVM compilation)."""
 
-    def __init__(self, jaxpr):
+    def __init__(self, jaxpr, consts=None):
         from pyjax._src.compiler import fusion, passes, rules  # noqa: F401
         self.jaxpr = jaxpr
-        self.optimized, _ = passes.optimize(jaxpr)
+        known = dict(zip(jaxpr.invars, consts)) if consts else None
+        self.optimized, _ = passes.optimize(jaxpr, known)
         self.plan = fusion.fuse(self.optimized)
 
     def as_text(self, dialect=None, optimized_llvm=False):

@@ -221,9 +221,17 @@ class _Optimizer:
         return key
 
 
-def optimize(jaxpr):
-    """(optimised Jaxpr, folded constant values) of a const-free jaxpr; see the module doc."""
+def optimize(jaxpr, known=None):
+    """(optimised Jaxpr, folded constant values) of a const-free jaxpr; see the module doc.
+
+    ``known``: {input var: value} of inputs whose values are fixed (a jit's constants): scalars
+    become literals; arrays can be folded with, and stay inputs otherwise.
+    """
     opt = _Optimizer()
+    for v, val in (known or {}).items():
+        val = np.asarray(getattr(val, "_value", val))
+        if val.dtype == v.aval.dtype and val.shape == v.aval.shape:
+            opt.bind_const(v, val)
     opt.run(jaxpr)
     outvars = [opt.atom(v) for v in jaxpr.outvars]
     # Dead-code elimination.
@@ -236,7 +244,8 @@ def optimize(jaxpr):
                 if type(v) is not Literal:
                     live.add(v)
     kept.reverse()
-    const_vars = [v for v in opt.consts if v in live]
+    inputs = set(jaxpr.invars)
+    const_vars = [v for v in opt.consts if v in live and v not in inputs]
     out = Jaxpr(const_vars, jaxpr.invars, outvars, kept)
     return out, [opt.consts[v] for v in const_vars]
 

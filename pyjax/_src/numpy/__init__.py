@@ -20,13 +20,7 @@ def _export(module):
 
 
 for _name in _MODULES:
-    try:
-        _module = _importlib.import_module(f"pyjax._src.numpy.{_name}")
-    except ModuleNotFoundError as _e:  # a family not written yet
-        if _e.name != f"pyjax._src.numpy.{_name}":
-            raise
-        continue
-    _export(_module)
+    _export(_importlib.import_module(f"pyjax._src.numpy.{_name}"))
 
 from pyjax._src.numpy import array_methods as _array_methods  # noqa: E402,F401
 from pyjax._src.array import Array as ndarray  # noqa: E402

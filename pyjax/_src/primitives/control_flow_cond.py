@@ -149,7 +149,7 @@ def _cond_partial_eval_jaxpr(eqn, unknowns):
     res_vars = [Var(a) for a in res_avals]
     known_outs = [v for v, u in zip(eqn.outvars, out_uks) if not u]
     k_eqn = None
-    if known_outs or res_vars:
+    if known_outs or res_vars or any(cf.has_effects(b.jaxpr) for b in known_brs):
         k_eqn = JaxprEqn([index] + [v for v, u in zip(ops, ops_uk) if not u],
                          known_outs + res_vars, cond_p, dict(branches=known_brs))
     u_eqn = JaxprEqn([index] + res_vars + [v for v, u in zip(ops, ops_uk) if u],

@@ -35,8 +35,8 @@ log_p = unary("log", INEXACT, np.log)
 log1p_p = unary("log1p", INEXACT, np.log1p)
 expm1_p = unary("expm1", INEXACT, np.expm1)
 tanh_p = unary("tanh", INEXACT, np.tanh)
-logistic_p = unary("logistic", INEXACT, lambda x: sp.expit(x) if x.dtype.kind == "f"
-                   else 1 / (1 + np.exp(-x)))
+logistic_p = unary("logistic", INEXACT, lambda x: (
+    sp.expit(x) if x.dtype.kind == "f" else 1 / (1 + np.exp(-x))).astype(x.dtype))
 sin_p = unary("sin", INEXACT, np.sin)
 cos_p = unary("cos", INEXACT, np.cos)
 tan_p = unary("tan", INEXACT, np.tan)
@@ -702,3 +702,69 @@ ad.defjvp(clamp_p,
           _clamp_jvp_arg(lambda lo, x, hi: and_p.bind(_gt(lo, x), _lt(lo, hi))),
           _clamp_jvp_arg(lambda lo, x, hi: and_p.bind(_gt(x, lo), _lt(x, hi))),
           _clamp_jvp_arg(lambda lo, x, hi: _lt(hi, x)))
+
+
+# -- batching rules for the elementwise primitives not made by the unary/nary factories --------
+
+from pyjax._src.interpreters import batching  # noqa: E402
+
+
+def _batch_to_front(vals, dims, out_shape):
+    """Operands with the batch axis first, each either 0-d or of the batched output shape."""
+    size = next(core.get_aval(v).shape[d] for v, d in zip(vals, dims) if d is not None)
+    out = []
+    for v, d in zip(vals, dims):
+        shape = core.get_aval(v).shape
+        if d is None:
+            out.append(v if not shape else batching.broadcast(v, size, 0))
+            continue
+        v = batching.moveaxis(v, d, 0)
+        if len(shape) == 1 and out_shape:  # a batched 0-d operand
+            from pyjax._src.primitives import structural
+            v = structural.broadcast_in_dim(v, (size,) + out_shape, (0,))
+        out.append(v)
+    return out
+
+
+def _unbatched_shape(v, d):
+    shape = core.get_aval(v).shape
+    return shape if d is None else shape[:d] + shape[d + 1:]
+
+
+def _select_n_batch(vals, dims):
+    which, *cases = vals
+    out_shape = ()
+    for v, d in zip(vals, dims):
+        out_shape = out_shape or _unbatched_shape(v, d)
+    same = all(d == dims[0] for d in dims) and all(
+        core.get_aval(v).shape == core.get_aval(vals[0]).shape for v in vals)
+    if same:
+        return select_n_p.bind(*vals), dims[0]
+    return select_n_p.bind(*_batch_to_front(vals, dims, out_shape)), 0
+
+
+def _clamp_batch(vals, dims):
+    lo, x, hi = vals
+    if dims[1] is not None and dims[0] is None and dims[2] is None and \
+            not core.get_aval(lo).shape and not core.get_aval(hi).shape:
+        return clamp_p.bind(lo, x, hi), dims[1]
+    out_shape = _unbatched_shape(x, dims[1])
+    return clamp_p.bind(*_batch_to_front(vals, dims, out_shape)), 0
+
+
+def _same_dim_batch(prim):
+    def rule(vals, dims, **params):
+        return prim.bind(*vals, **params), dims[0]
+    return rule
+
+
+def _bitcast_batch(vals, dims, *, new_dtype):
+    (x,), (d,) = vals, dims
+    x = batching.moveaxis(x, d, 0)  # a narrower/wider type changes the last axis only
+    return bitcast_convert_type_p.bind(x, new_dtype=new_dtype), 0
+
+
+select_n_p.batch = _select_n_batch
+clamp_p.batch = _clamp_batch
+convert_element_type_p.batch = _same_dim_batch(convert_element_type_p)
+bitcast_convert_type_p.batch = _bitcast_batch

@@ -12,6 +12,16 @@ when the primitive is bound (a static parameter, hidden when printing).
 
 The NumPy kernels work on blocks of a few ten thousand counters, so the twenty rounds run in
 cache; big arrays are split between two threads (NumPy releases the GIL in its loops).
+
+Also here, because the samplers need them bit for bit:
+- XLA:CPU's float kernels (log, log1p, erf, erf_inv with exact FMAs; float64 transcendentals
+  from glibc through Python's math module) and primitives using them (``xla_log_p``, ...,
+  ``fma_p``), printed under JAX's names;
+- the fused eager pipelines of uniform/normal, and the 2**23-entry table of float32 normal
+  samples used for big draws;
+- the rejection samplers as primitives until pyjax has while_loop: ``random_gamma`` (with
+  ``random_gamma_grad`` for its implicit gradient), ``random_poisson``, ``random_binomial``,
+  and ``cov_factor`` (LAPACK potrf/syevd/gesdd) for multivariate_normal.
 """
 from __future__ import annotations
 

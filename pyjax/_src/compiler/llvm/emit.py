@@ -160,7 +160,7 @@ def _fp(dtype):
 def numpy_max(f, a, b, dtype):
     """np.maximum(a, b): (a >= b or isnan(a)) ? a : b; integers max; bool or."""
     if _fp(dtype):
-        return f.select(f.fcmp("uge", a, b), a, b)
+        return f.select(f.or_(f.fcmp("oge", a, b), f.isnan(a)), a, b)
     if dtype == BOOL:
         return f.or_(a, b)
     return f.select(f.icmp("sge" if _signed(dtype) else "uge", a, b), a, b)
@@ -168,7 +168,7 @@ def numpy_max(f, a, b, dtype):
 
 def numpy_min(f, a, b, dtype):
     if _fp(dtype):
-        return f.select(f.fcmp("ule", a, b), a, b)
+        return f.select(f.or_(f.fcmp("ole", a, b), f.isnan(a)), a, b)
     if dtype == BOOL:
         return f.and_(a, b)
     return f.select(f.icmp("sle" if _signed(dtype) else "ule", a, b), a, b)
