@@ -363,15 +363,89 @@ class custom_vjp:
 
 
 # ----------------------------------------------------------------------------------------------
-# checkpoint / remat: recompute the function in the backward pass (default policy only).
+# checkpoint / remat: save no intermediate values for the backward pass; recompute them there.
+
+checkpoint_p = Primitive("checkpoint", multiple_results=True)
+checkpoint_p.impl = _call_impl
+checkpoint_p.abstract_eval = lambda *avals, call_jaxpr, **_: call_jaxpr.out_avals
+checkpoint_p.weak_type_rule = (
+    lambda flags, params: [a.weak_type for a in params["call_jaxpr"].out_avals])
+checkpoint_p.pp_params = lambda params: [
+    ("jaxpr", params["call_jaxpr"]), ("prevent_cse", params["prevent_cse"])]
+
+
+def _checkpoint_jvp(primals, tangents, *, call_jaxpr, prevent_cse):
+    nonzero = tuple(type(t) is not ad.Zero for t in tangents)
+    (jvp_closed, consts), out_nonzero = ad.jvp_jaxpr(call_jaxpr, nonzero)
+    outs = checkpoint_p.bind(*consts, *primals,
+                             *[t for t in tangents if type(t) is not ad.Zero],
+                             call_jaxpr=jvp_closed, prevent_cse=prevent_cse)
+    n = len(call_jaxpr.out_avals)
+    rest = iter(outs[n:])
+    return outs[:n], [next(rest) if nz else ad.Zero(ad.tangent_aval(a))
+                      for nz, a in zip(out_nonzero, call_jaxpr.out_avals)]
+
+
+def _checkpoint_partial_eval(trace, args, unknown, params):
+    """Known outputs now; the unknown outputs by a call that recomputes every intermediate
+    from the known inputs (its residuals), instead of saving intermediates."""
+    jaxpr = params["call_jaxpr"].jaxpr
+    _, _, out_unknown, _ = ad.partial_eval_jaxpr(jaxpr, unknown, checkpoint_p)
+    known_out = ad.dce_jaxpr(jaxpr, [not u for u in out_unknown], keep_inputs=unknown)
+    known_args = [a for a, u in zip(args, unknown) if not u]
+    with core.set_current_trace(trace.parent):
+        known_vals = checkpoint_p.bind(*known_args, call_jaxpr=known_out,
+                                       prevent_cse=params["prevent_cse"])
+    recompute = ad.dce_jaxpr(jaxpr, out_unknown)
+    unknown_vals = staging.DynamicJaxprTrace.process_primitive(
+        trace, checkpoint_p, list(args), dict(params, call_jaxpr=recompute))
+    known_it, unknown_it = iter(known_vals), iter(unknown_vals)
+    return [next(unknown_it) if u else next(known_it) for u in out_unknown]
+
+
+def _checkpoint_transpose(cts, *args, call_jaxpr, prevent_cse):
+    cts = [None if type(c) is ad.Zero else c for c in cts]
+    return ad.backward_pass(call_jaxpr.jaxpr, call_jaxpr.consts, list(args), cts)
+
+
+def _checkpoint_batch(trace, vals, dims, *, call_jaxpr, prevent_cse):
+    batched = tuple(d is not None for d in dims)
+    (b_closed, consts), out_batched = batching.batch_jaxpr(call_jaxpr, batched,
+                                                           trace.axis_size, trace.axis_name)
+    vals = [batching.moveaxis(v, d, 0) if d is not None else v for v, d in zip(vals, dims)]
+    outs = checkpoint_p.bind(*consts, *vals, call_jaxpr=b_closed, prevent_cse=prevent_cse)
+    return outs, [0 if b else None for b in out_batched]
+
+
+checkpoint_p.jvp = _checkpoint_jvp
+checkpoint_p.partial_eval = _checkpoint_partial_eval
+checkpoint_p.transpose = _checkpoint_transpose
+checkpoint_p.batch_with_axis = _checkpoint_batch
+
 
 def checkpoint(fun=None, *, prevent_cse=True, policy=None, static_argnums=()):
-    """Mark ``fun`` for rematerialisation. pyjax keeps its residuals (the default policy's
-    results are the same); the decorator exists so JAX programs run unchanged."""
+    """Rematerialise ``fun`` under reverse-mode differentiation: the backward pass recomputes
+    its intermediate values from its inputs instead of keeping them (JAX's default policy).
+
+    Example:
+        >>> g = grad(checkpoint(lambda x: jnp.sin(jnp.sin(x))))
+    """
     if fun is None:
         return lambda f: checkpoint(f, prevent_cse=prevent_cse, policy=policy,
                                     static_argnums=static_argnums)
-    return fun
+    static_argnums = (static_argnums,) if isinstance(static_argnums, int) else \
+        tuple(static_argnums)
+
+    @functools.wraps(fun)
+    def remat_f(*args, **kwargs):
+        args = _resolve_kwargs(fun, args, kwargs)
+        if core.current_trace() is core.eval_trace:
+            return fun(*args)
+        _, leaves, _, call_jaxpr, consts, out_tree = _stage(fun, args, static_argnums)
+        outs = checkpoint_p.bind(*consts, *leaves, call_jaxpr=call_jaxpr,
+                                 prevent_cse=prevent_cse)
+        return tree_util.tree_unflatten(out_tree, outs)
+    return remat_f
 
 
 remat = checkpoint

@@ -528,3 +528,19 @@ def transpose_jaxpr(closed, linear_mask, ct_zero_mask):
 
     jaxpr = staging.trace_to_jaxpr(fun, known_avals + ct_avals)
     return _closed_without_consts(jaxpr)
+
+
+def dce_jaxpr(jaxpr, used_outputs, keep_inputs=None):
+    """A ClosedJaxpr of ``jaxpr`` computing only the outputs marked used, from the inputs not
+    dropped by ``keep_inputs`` (a mask of inputs to remove, or None to keep them all)."""
+    outvars = [v for v, u in zip(jaxpr.outvars, used_outputs, strict=True) if u]
+    needed = {v for v in outvars if type(v) is not Literal}
+    eqns = []
+    for eqn in reversed(jaxpr.eqns):
+        if any(v in needed for v in eqn.outvars):
+            eqns.append(eqn)
+            needed.update(v for v in eqn.invars if type(v) is not Literal)
+    eqns.reverse()
+    invars = jaxpr.invars if keep_inputs is None else [
+        v for v, drop in zip(jaxpr.invars, keep_inputs, strict=True) if not drop]
+    return core.ClosedJaxpr(core.Jaxpr([], invars, outvars, eqns), [])
