@@ -19,7 +19,6 @@ from pyjax._src import lax
 from pyjax._src.ad_api import grad, jvp, linearize, value_and_grad, vjp
 from pyjax._src.api import jit, make_jaxpr
 from pyjax._src.array import ArrayImpl
-from pyjax._src.interpreters import batching
 from pyjax._src.primitives import control_flow as cf
 from pyjax._src.primitives import elementwise as ew
 from pyjax._src.primitives import linear
@@ -27,20 +26,6 @@ from pyjax._src.primitives import reductions as R
 from pyjax._src.primitives import structural as S
 from pyjax._src.test_util import check_grads
 from pyjax._src.vmap_api import hessian, jacfwd, jacrev, vmap
-
-
-def _install_pending_elementwise_rules():
-    """select_n/clamp/convert_element_type batching rules belong in elementwise.py; until they
-    are declared there, install the same rules as tests/test_vmap.py does."""
-    if ew.select_n_p.batch is None:
-        ew.select_n_p.batch = batching.batch_uniform_elementwise(ew.select_n_p)
-    if ew.clamp_p.batch is None:
-        ew.clamp_p.batch = batching.batch_uniform_elementwise(ew.clamp_p, full_operands=(1,))
-    if ew.convert_element_type_p.batch is None:
-        ew.convert_element_type_p.batch = batching.vectorized(ew.convert_element_type_p)
-
-
-_install_pending_elementwise_rules()
 
 
 def arr(x, dtype=None):
@@ -338,8 +323,8 @@ def test_cond_errors():
     with pytest.raises(TypeError) as e:
         cf.cond(True, lambda: (arr(1.), arr([1., 2.])), lambda: (arr(1.), arr([1., 2., 3.])))
     assert str(e.value) == ("true_fun output and false_fun output must have identical types, "
-                            "got\n('ShapedArray(float32[])', 'DIFFERENT ShapedArray(float32[2]) vs. "
-                            "ShapedArray(float32[3])').")
+                            "got\n('ShapedArray(float32[])', "
+                            "'DIFFERENT ShapedArray(float32[2]) vs. ShapedArray(float32[3])').")
     with pytest.raises(TypeError) as e:
         cf.cond(True, lambda: (arr(1.), arr(2.)), lambda: arr(1.))
     assert str(e.value) == (
@@ -1028,3 +1013,17 @@ def test_associative_scan_errors():
     with pytest.raises(ValueError, match="Array inputs to associative_scan must have the same "
                                          "first dimension."):
         cf.associative_scan(lambda a, b: a, (arr([1., 2.]), arr([1.])))
+
+
+# ==============================================================================================
+# Rules
+
+
+def test_every_control_flow_primitive_has_every_rule():
+    for p in (cf.cond_p, cf.while_p, cf.scan_p):
+        assert p.impl is not None and p.abstract_eval is not None
+        assert p.jvp is not None and p.transpose is not None  # while_p's raises JAX's error
+        assert p.batch_with_axis is not None and p.partial_eval is not None
+        assert p in __import__("pyjax._src.interpreters.ad",
+                               fromlist=["ad"]).partial_eval_jaxpr_rules
+        assert "codegen" in p.opt_outs

@@ -12,16 +12,8 @@ from pyjax._src import lax
 from pyjax._src.ad_api import grad, jvp
 from pyjax._src.api import ShapeDtypeStruct, jit, make_jaxpr
 from pyjax._src.array import ArrayImpl
-from pyjax._src.interpreters import batching
 from pyjax._src.primitives import control_flow as cf
-from pyjax._src.primitives import elementwise as ew
 from pyjax._src.vmap_api import vmap
-
-if ew.convert_element_type_p.batch is None:  # pending in elementwise.py (see test_vmap.py)
-    ew.convert_element_type_p.batch = batching.vectorized(ew.convert_element_type_p)
-if ew.select_n_p.batch is None:
-    ew.select_n_p.batch = batching.batch_uniform_elementwise(ew.select_n_p)
-
 
 def arr(x, dtype=None):
     x = np.asarray(x)

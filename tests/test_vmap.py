@@ -20,31 +20,6 @@ from pyjax._src.primitives.scatter import ScatterDimensionNumbers as SDN
 from pyjax._src.vmap_api import vmap
 
 
-def _install_pending_elementwise_rules():
-    """The batching rules of select_n, clamp, convert_element_type and bitcast_convert_type
-    belong in elementwise.py; until they are declared there, install the same rules here so the
-    rules of the other families (which call these primitives) can be tested."""
-    from pyjax._src.interpreters import batching
-
-    def bitcast_batch(vals, dims, *, new_dtype):
-        (x,), (d,) = vals, dims
-        aval = core.get_aval(x)
-        if np.dtype(new_dtype).itemsize > aval.dtype.itemsize and d == aval.ndim - 1:
-            x, d = batching.moveaxis(x, d, 0), 0
-        return ew.bitcast_convert_type_p.bind(x, new_dtype=new_dtype), d
-
-    if ew.select_n_p.batch is None:
-        ew.select_n_p.batch = batching.batch_uniform_elementwise(ew.select_n_p)
-    if ew.clamp_p.batch is None:
-        ew.clamp_p.batch = batching.batch_uniform_elementwise(ew.clamp_p, full_operands=(1,))
-    if ew.convert_element_type_p.batch is None:
-        ew.convert_element_type_p.batch = batching.vectorized(ew.convert_element_type_p)
-    if ew.bitcast_convert_type_p.batch is None:
-        ew.bitcast_convert_type_p.batch = bitcast_batch
-
-
-_install_pending_elementwise_rules()
-
 bf16 = np.dtype(ml_dtypes.bfloat16)
 DTYPES = [np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16, bf16, np.float32,
           np.complex64]

@@ -13,8 +13,6 @@ from pyjax._src.array import ArrayImpl
 from pyjax._src.ad_api import grad
 from pyjax._src.vmap_api import hessian, jacfwd, jacrev, map as lax_map, vmap
 
-import test_vmap  # noqa: F401  (installs the elementwise rules still pending, see there)
-
 
 def A(x, dtype=np.float32, weak=False):
     return ArrayImpl(np.asarray(x, dtype), weak)

@@ -21,7 +21,6 @@ from pyjax._src import dtypes
 from pyjax._src import tree as tree_util
 from pyjax._src.array import ArrayImpl
 from pyjax._src.core import Primitive, ShapedArray
-from pyjax._src.interpreters import ad
 from pyjax._src.interpreters import batching
 from pyjax._src.primitives import structural
 
@@ -62,6 +61,7 @@ def _debug_callback_impl(*args, callback, effect, partitioned):
     return []
 
 
+debug_callback_p.opt_outs["codegen"] = "calls back into Python: the compiler runs the impl"
 debug_callback_p.impl = _debug_callback_impl
 debug_callback_p.abstract_eval = lambda *avals, **params: []
 debug_callback_p.weak_type_rule = lambda flags, params: []
@@ -230,6 +230,7 @@ def _pure_callback_impl(*args, callback, result_avals, sharding, vmap_method):
     return outs
 
 
+pure_callback_p.opt_outs["codegen"] = "calls back into Python: the compiler runs the impl"
 pure_callback_p.impl = _pure_callback_impl
 pure_callback_p.abstract_eval = lambda *avals, result_avals, **_: list(result_avals)
 pure_callback_p.weak_type_rule = lambda flags, params: [False] * len(params["result_avals"])

@@ -165,6 +165,7 @@ from pyjax._src.primitives.reductions import (  # noqa: E402
     argmin, cumsum, cumprod, cummax, cummin, cumlogsumexp, reduce_precision)
 from pyjax._src.primitives.elementwise import stop_gradient, polygamma  # noqa: E402
 from pyjax._src.primitives.special import igamma, igammac, igamma_grad_a, betainc, zeta  # noqa
+from pyjax._src.vmap_api import map  # noqa: E402
 from pyjax._src.primitives.parallel import (  # noqa: E402
     psum, pmean, pmax, pmin, all_gather, axis_index)
 

@@ -130,7 +130,7 @@ class CompiledExecutable:
     def __init__(self, jaxpr, consts=None):
         from pyjax._src.compiler import fusion, passes, rules  # noqa: F401 (sets rules)
         self.jaxpr = jaxpr
-        known = dict(zip(jaxpr.invars, consts)) if consts else None
+        known = dict(zip(jaxpr.constvars + jaxpr.invars, consts)) if consts else None
         opt, const_vals = passes.optimize(jaxpr, known)
         self.optimized = opt
         plan = fusion.fuse(opt)

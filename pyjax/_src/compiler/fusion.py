@@ -24,6 +24,7 @@ import numpy as np
 
 from pyjax._src.core import Literal
 from pyjax._src.compiler import kernel as kmod
+from pyjax._src.compiler import rules  # noqa: F401 (the primitives' codegen rules)
 
 SMALL = 64          # elementwise results this small are recomputed where used
 MAX_MEMBERS = 2000  # bound on a kernel's size (compile time)

@@ -244,9 +244,10 @@ def optimize(jaxpr, known=None):
                 if type(v) is not Literal:
                     live.add(v)
     kept.reverse()
-    inputs = set(jaxpr.invars)
+    in_vars = list(jaxpr.constvars) + list(jaxpr.invars)  # a jaxpr's inputs, in call order
+    inputs = set(in_vars)
     const_vars = [v for v in opt.consts if v in live and v not in inputs]
-    out = Jaxpr(const_vars, jaxpr.invars, outvars, kept)
+    out = Jaxpr(const_vars, in_vars, outvars, kept)
     return out, [opt.consts[v] for v in const_vars]
 
 

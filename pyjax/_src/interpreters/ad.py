@@ -413,9 +413,9 @@ def _closed_without_consts(closed):
     return core.ClosedJaxpr(staging.hoist_consts(closed), []), closed.consts
 
 
-# Call primitives (jit) whose equations partial_eval_jaxpr splits recursively. A call primitive
-# passed to partial_eval_jaxpr joins; control flow rules (which cannot import api.py) look jit
-# up here when they split their bodies.
+# Call primitives (jit: a ``jaxpr`` param) whose equations partial_eval_jaxpr splits
+# recursively besides its ``call_primitive`` argument; control-flow rules (which cannot import
+# api.py) register jit here so that jits nested in their bodies are split too.
 call_primitives = set()
 
 # Rules that split one equation of another primitive carrying jaxprs (cond, while, scan) with
@@ -436,8 +436,6 @@ def partial_eval_jaxpr(jaxpr, in_unknowns, call_primitive=None, instantiate=Fals
     to be unknown (known values are then passed through as residuals).
     Returns (known, unknown, out_unknowns, n_res).
     """
-    if call_primitive is not None:
-        call_primitives.add(call_primitive)
     unknown = {v for v, u in zip(jaxpr.invars, in_unknowns, strict=True) if u}
     known_eqns, unknown_eqns = [], []
 
@@ -448,7 +446,8 @@ def partial_eval_jaxpr(jaxpr, in_unknowns, call_primitive=None, instantiate=Fals
         uk = [is_unknown(v) for v in eqn.invars]
         if not any(uk):
             known_eqns.append(eqn)
-        elif eqn.primitive in call_primitives and not all(uk):
+        elif (eqn.primitive is call_primitive or eqn.primitive in call_primitives) and not all(
+                uk):
             inner = eqn.params["jaxpr"]
             k, u, out_uk, n_res = partial_eval_jaxpr(inner.jaxpr, uk, eqn.primitive)
             res_vars = [core.Var(a) for a in k.outvars_avals[len(k.outvars_avals) - n_res:]] \

@@ -24,9 +24,10 @@ from pyjax._src import core
 from pyjax._src import dtypes
 from pyjax._src import tree as tree_util
 from pyjax._src.config import config
-from pyjax._src.core import ClosedJaxpr, Jaxpr, JaxprEqn, Primitive, Var
+from pyjax._src.core import JaxprEqn, Primitive, Var
 from pyjax._src.interpreters import ad
 from pyjax._src.interpreters import batching
+from pyjax._src.interpreters import staging
 from pyjax._src.primitives import control_flow_common as cf
 from pyjax._src.primitives import elementwise as ew
 from pyjax._src.primitives import structural
@@ -53,6 +54,7 @@ def _cond_abstract_eval(index, *ops, branches):
     return list(branches[0].out_avals)
 
 
+cond_p.opt_outs["codegen"] = "runs one compiled branch: the compiler runs the impl"
 cond_p.impl = _cond_impl
 cond_p.abstract_eval = _cond_abstract_eval
 cond_p.weak_type_rule = lambda flags, params: [
@@ -126,7 +128,6 @@ def _cond_split(branches, ops_uk):
                 res[i] = r
             return outs[:n_known_outs] + [cf.zeros(a) if r is None else r
                                           for r, a in zip(res, all_res)]
-        from pyjax._src.interpreters import staging
         traced = staging.trace_to_jaxpr(fun, known_in_avals)
         assert not traced.consts
         known_branches.append(traced)

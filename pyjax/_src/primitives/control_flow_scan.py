@@ -74,6 +74,7 @@ def _scan_abstract_eval(*avals, jaxpr, length, reverse, num_consts, num_carry, l
                               for a in jaxpr.out_avals[num_carry:]]
 
 
+scan_p.opt_outs["codegen"] = "a loop over compiled bodies: the compiler runs the impl"
 scan_p.impl = _scan_impl
 scan_p.abstract_eval = _scan_abstract_eval
 scan_p.weak_type_rule = lambda flags, params: [a.weak_type for a in params["jaxpr"].out_avals]

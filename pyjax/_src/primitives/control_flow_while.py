@@ -58,6 +58,7 @@ def _while_abstract_eval(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncon
     return list(body_jaxpr.out_avals)
 
 
+while_p.opt_outs["codegen"] = "a loop over compiled bodies: the compiler runs the impl"
 while_p.impl = _while_impl
 while_p.abstract_eval = _while_abstract_eval
 while_p.weak_type_rule = lambda flags, params: [

@@ -743,15 +743,6 @@ def _select_n_batch(vals, dims):
     return select_n_p.bind(*_batch_to_front(vals, dims, out_shape)), 0
 
 
-def _clamp_batch(vals, dims):
-    lo, x, hi = vals
-    if dims[1] is not None and dims[0] is None and dims[2] is None and \
-            not core.get_aval(lo).shape and not core.get_aval(hi).shape:
-        return clamp_p.bind(lo, x, hi), dims[1]
-    out_shape = _unbatched_shape(x, dims[1])
-    return clamp_p.bind(*_batch_to_front(vals, dims, out_shape)), 0
-
-
 def _same_dim_batch(prim):
     def rule(vals, dims, **params):
         return prim.bind(*vals, **params), dims[0]
@@ -765,6 +756,6 @@ def _bitcast_batch(vals, dims, *, new_dtype):
 
 
 select_n_p.batch = _select_n_batch
-clamp_p.batch = _clamp_batch
+clamp_p.batch = batching.batch_uniform_elementwise(clamp_p, full_operands=(1,))
 convert_element_type_p.batch = _same_dim_batch(convert_element_type_p)
 bitcast_convert_type_p.batch = _bitcast_batch

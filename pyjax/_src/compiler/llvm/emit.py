@@ -581,6 +581,20 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
     offsets = {("a", i): _i64(0) for i in range(len(layout.access_strides))}
     offsets[("o", 0)] = _i64(0)
     offsets[("r", 0)] = red_base
+    # Loop-invariant code motion by construction: each op is emitted in the outermost loop
+    # where all it reads is defined (level L: inside the loops over dims < L).
+    level = _op_levels(kir, layout)
+    by_level = [[] for _ in range(k + 1)]
+    for i, lv in enumerate(level):
+        by_level[lv].append(i)
+    vals = {}
+
+    def emit_level(lv, offsets):
+        ctx.offsets = offsets
+        for i in by_level[lv]:
+            vals[i] = emit_op(ctx, i, vals)
+
+    emit_level(0, offsets)
 
     def outer(d, offsets):
         if d == k - 1:
@@ -594,15 +608,13 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
             s = strides[d]
             base = offsets[(kind, i)]
             new[(kind, i)] = f.add(base, f.mul(loop.i, _i64(s))) if s else base
+        emit_level(d + 1, new)
         outer(d + 1, new)
         loop.close()
 
     def body(offsets, accs):
         """The vector loop body; returns the updated inner-reduction accumulators."""
-        ctx.offsets = offsets
-        vals = {}
-        for i in range(len(kir.ops)):
-            vals[i] = emit_op(ctx, i, vals)
+        emit_level(k, offsets)
         for val_id, ptr, dtype in zip(kir.outputs, out_ptrs,
                                       [kir.ops[v][3] for v in kir.outputs]):
             _store(ctx, ptr, offsets[("o", 0)], vals[val_id], dtype)
@@ -711,6 +723,22 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
     header = (f"define void @{name}(ptr noalias nocapture readonly %args, i64 %start, "
               f"i64 %stop, i64 %chunk) nounwind {{")
     module.functions.append("\n".join([header, "entry:"] + f.lines + ["}"]))
+
+
+def _op_levels(kir, layout):
+    """For each op, 1 + the innermost loop dim it depends on (0: none)."""
+    def access_level(a):
+        strides = layout.access_strides[a]
+        return max((d + 1 for d, s in enumerate(strides) if s), default=0)
+    levels = []
+    for kind, args, attrs, _ in kir.ops:
+        if kind == "load":
+            levels.append(access_level(attrs[1]))
+        elif kind == "index":
+            levels.append(access_level(attrs[0]))
+        else:
+            levels.append(max((levels[a] for a in args), default=0))
+    return levels
 
 
 def _fresh_identity(f, r):

@@ -271,32 +271,60 @@ def log1p_xla(f, x):
 
 def _libm_lanes(f, x, mask, fast, name):
     """Replace the lanes of ``fast`` selected by ``mask`` with libm's ``name`` (double) of x,
-    on a cold path taken only when some lane needs it."""
+    on a cold path (an out-of-line function) taken only when some lane needs it."""
     lanes = x.lanes
-    anyv = f.intrinsic("vector.reduce.or", mask, ret="i1") if lanes > 1 else mask
+    if lanes == 1:
+        anyv = mask
+    else:
+        anyv = f.intrinsic("vector.reduce.or", mask, ret="i1")
     slow, done = f.new_label("slow"), f.new_label("done")
     entry = f.new_label("entry")
     f.stmt(f"br label %{entry}")
     f.label(entry)
     f.stmt(f"br i1 {anyv.name}, label %{slow}, label %{done}, !prof !0")
     f.label(slow)
-    acc = fast
-    f.module.declare(name, "double", ["double"])
-    for i in range(lanes):
-        xi = f.emit(x.elem, f"extractelement {x}, i32 {i}") if lanes > 1 else x
-        xd = f.emit("double", f"fpext {xi} to double") if x.elem == "float" else xi
-        rd = f.emit("double", f"call double @{name}({xd})")
-        ri = f.emit(x.elem, f"fptrunc {rd} to float") if x.elem == "float" else rd
-        if lanes > 1:
-            mi = f.emit("i1", f"extractelement {mask}, i32 {i}")
-            old = f.emit(x.elem, f"extractelement {fast}, i32 {i}")
-            ri = f.emit(x.elem, f"select {mi}, {ri}, {old}")
-            acc = f.emit(acc.ty, f"insertelement {acc}, {ri}, i32 {i}")
-        else:
-            acc = f.select(mask, ri, fast)
+    fixed = f.call(_define_libm_lanes(f.module, name, x.ty, mask.ty), x.ty, [x, mask, fast])
     f.stmt(f"br label %{done}")
     f.label(done)
-    return f.emit(fast.ty, f"phi {fast.ty} [ {fast.name}, %{entry} ], [ {acc.name}, %{slow} ]")
+    return f.emit(fast.ty, f"phi {fast.ty} [ {fast.name}, %{entry} ], [ {fixed.name}, %{slow} ]")
+
+
+def _define_libm_lanes(module, name, ty, mty):
+    """A noinline function: (x, mask, fast) -> fast with libm's results in the masked lanes."""
+    fname = f"pj.libm.{name}.{mangle(ty)}"
+    if fname in module.defined:
+        return fname
+    module.defined.add(fname)
+    module.declare(name, "double", ["double"])
+    v = Val("%x", ty)
+    lanes = v.lanes
+    elem = v.elem
+    lines = [f"define internal {ty} @{fname}({ty} %x, {mty} %m, {ty} %fast) noinline nounwind "
+             "cold {", "entry:", "  br label %loop", "loop:",
+             "  %i = phi i32 [ 0, %entry ], [ %next, %latch ]",
+             f"  %acc = phi {ty} [ %fast, %entry ], [ %acc2, %latch ]"]
+    if lanes == 1:
+        lines += ["  %mi = or i1 %m, false", "  br i1 %mi, label %call, label %latch", "call:",
+                  f"  %xi = fadd {elem} %x, 0.0"]
+    else:
+        lines += ["  %mi = extractelement " + f"{mty} %m, i32 %i",
+                  "  br i1 %mi, label %call, label %latch", "call:",
+                  f"  %xi = extractelement {ty} %x, i32 %i"]
+    if elem == "float":
+        lines += ["  %xd = fpext float %xi to double", f"  %rd = call double @{name}(double %xd)",
+                  "  %ri = fptrunc double %rd to float"]
+    else:
+        lines += [f"  %ri = call double @{name}(double %xi)"]
+    if lanes == 1:
+        lines += ["  %upd = fadd double 0.0, 0.0" if False else f"  %upd = fadd {elem} %ri, 0.0"]
+    else:
+        lines += [f"  %upd = insertelement {ty} %acc, {elem} %ri, i32 %i"]
+    lines += ["  br label %latch", "latch:",
+              f"  %acc2 = phi {ty} [ %acc, %loop ], [ %upd, %call ]",
+              "  %next = add i32 %i, 1", f"  %more = icmp slt i32 %next, {lanes}",
+              "  br i1 %more, label %loop, label %out", "out:", f"  ret {ty} %acc2", "}"]
+    module.functions.append("\n".join(lines))
+    return fname
 
 
 def _quadrant(f, j):
