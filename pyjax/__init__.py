@@ -22,4 +22,5 @@ from pyjax._src.vmap_api import vmap, jacfwd, jacrev, hessian  # noqa: F401
 from pyjax._src.custom_derivatives import custom_jvp, custom_vjp, checkpoint, remat  # noqa: F401
 
 from pyjax import numpy, lax, tree_util, tree, errors, dtypes, typing, random  # noqa: F401,E402
-from pyjax import nn, scipy  # noqa: F401,E402
+from pyjax import nn, scipy, debug  # noqa: F401,E402
+from pyjax._src.debugging import pure_callback  # noqa: F401,E402

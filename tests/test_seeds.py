@@ -26,6 +26,9 @@ DIVERGENT = {
     # does (checked with JAX 0.10.2: jax.vmap(jax.grad(cheb_2)) at 1.0 raises "invalid value
     # (nan) encountered in mul").
     ("002_7cdd01741305ca1c", 42): "JAX's executable cache skipped the NaN check",
+    # Thirty steps of gradient descent on a jitted loss: float32 sums taken in a different
+    # order than XLA's drift apart by ~1e-5 relative by the last steps (values otherwise agree).
+    ("002_7cdd01741305ca1c", 33): "float32 summation order accumulates over 30 steps",
     # `jax.__version__` is pyjax's own version.
     ("001_9a6ed1554b684748", 0): "prints the version of jax, which is pyjax's",
 }

@@ -403,6 +403,21 @@ def _checkpoint_partial_eval(trace, args, unknown, params):
     return [next(unknown_it) if u else next(known_it) for u in out_unknown]
 
 
+def _checkpoint_partial_eval_jaxpr(eqn, unknowns):
+    """The same split as _checkpoint_partial_eval, for a checkpoint inside a jaxpr being split
+    (a loop or branch body): the unknown equation recomputes from the known inputs."""
+    jaxpr = eqn.params["call_jaxpr"].jaxpr
+    _, _, out_unknown, _ = ad.partial_eval_jaxpr(jaxpr, unknowns)
+    known = eqn.replace(invars=[v for v, u in zip(eqn.invars, unknowns) if not u],
+                        outvars=[v for v, u in zip(eqn.outvars, out_unknown) if not u],
+                        params=dict(eqn.params, call_jaxpr=ad.dce_jaxpr(
+                            jaxpr, [not u for u in out_unknown], keep_inputs=unknowns)))
+    unknown = eqn.replace(outvars=[v for v, u in zip(eqn.outvars, out_unknown) if u],
+                          params=dict(eqn.params,
+                                      call_jaxpr=ad.dce_jaxpr(jaxpr, out_unknown)))
+    return known, unknown, out_unknown
+
+
 def _checkpoint_transpose(cts, *args, call_jaxpr, prevent_cse):
     cts = [None if type(c) is ad.Zero else c for c in cts]
     return ad.backward_pass(call_jaxpr.jaxpr, call_jaxpr.consts, list(args), cts)
@@ -421,6 +436,7 @@ checkpoint_p.jvp = _checkpoint_jvp
 checkpoint_p.partial_eval = _checkpoint_partial_eval
 checkpoint_p.transpose = _checkpoint_transpose
 checkpoint_p.batch_with_axis = _checkpoint_batch
+ad.partial_eval_jaxpr_rules[checkpoint_p] = _checkpoint_partial_eval_jaxpr
 
 
 def checkpoint(fun=None, *, prevent_cse=True, policy=None, static_argnums=()):

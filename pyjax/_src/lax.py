@@ -166,6 +166,8 @@ from pyjax._src.primitives.reductions import (  # noqa: E402
 from pyjax._src.primitives.elementwise import stop_gradient, polygamma  # noqa: E402
 from pyjax._src.primitives.special import igamma, igammac, igamma_grad_a, betainc, zeta  # noqa
 from pyjax._src.vmap_api import map  # noqa: E402
+from pyjax._src.primitives.control_flow import (  # noqa: E402
+    cond, switch, while_loop, fori_loop, scan, associative_scan)
 from pyjax._src.primitives.parallel import (  # noqa: E402
     psum, pmean, pmax, pmin, all_gather, axis_index)
 
