@@ -236,7 +236,7 @@ def public_exception_name(exc) -> str:
     name, mod = cls.__qualname__, cls.__module__
     if mod == "builtins":
         return name
-    for pub in ("jax.errors", "jax", "jax.numpy", "jax.lax", "jax.random", "jax.tree_util",
+    for pub in ("jax.errors", "jax", "jax.numpy", "jax.lax", "jax.random", "jax.tree_util", "jax.dtypes",
                 "jax.core"):
         m = sys.modules.get(pub)
         if m is not None and getattr(m, name, None) is cls:

@@ -680,8 +680,8 @@ def build_program(shape, steps, reduce_axes, red_kind):
             if choice <= 2:  # unary
                 if dt.kind == "f":
                     prim = FLOAT_UNARY[r % len(FLOAT_UNARY)]
-                    if prim is ew.erf_inv_p:
-                        a = ew.tanh_p.bind(a)
+                    if prim is ew.erf_inv_p:  # well-conditioned: away from +-1
+                        a = ew.mul_p.bind(ew.tanh_p.bind(a), np.array(0.5, dt))
                     out = prim.bind(a)
                 else:
                     prim = INT_UNARY[r % len(INT_UNARY)]
@@ -739,7 +739,7 @@ def _compare_random(expected, got):
         return
     # Chains of float operations amplify last-bit differences; compare loosely, relative to the
     # array's magnitude, and require the same NaN/inf pattern only where values are tame.
-    tol = 1e-3 if got.dtype == np.float32 else 1e-9
+    tol = 1e-3 if got.dtype == np.float32 else 1e-7
     finite = np.isfinite(expected) & np.isfinite(got)
     scale = np.max(np.abs(expected[finite]), initial=1.0)
     close = np.isclose(got, expected, rtol=tol, atol=tol * scale, equal_nan=True)

@@ -9,7 +9,7 @@ import numpy as np
 from pyjax._src import core
 from pyjax._src import dtypes
 from pyjax._src import tree as tree_util
-from pyjax._src.array import ArrayImpl
+from pyjax._src.array import ArrayImpl, ScalarLiteral
 from pyjax._src.interpreters import ad
 from pyjax._src.interpreters import staging
 
@@ -253,7 +253,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
 
 def _ones_like(x):
     aval = core.get_aval(x)
-    return ArrayImpl(np.ones(aval.shape, aval.dtype), aval.weak_type)
+    return ScalarLiteral(np.ones(aval.shape, aval.dtype), aval.weak_type)
 
 
 def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):

@@ -616,7 +616,8 @@ def eval_jaxpr(jaxpr, consts, *args):
         env[v] = x
 
     def read(v):
-        return v.val if type(v) is Literal else env[v]
+        # A literal is bound as an Array so that its weak type survives (a NumPy value is strong).
+        return _ArrayImpl(v.val, v.aval.weak_type) if type(v) is Literal else env[v]
 
     for eqn in jaxpr.eqns:
         ins = [read(v) for v in eqn.invars]

@@ -165,6 +165,13 @@ from pyjax._src.primitives.reductions import (  # noqa: E402
     argmin, cumsum, cumprod, cummax, cummin, cumlogsumexp, reduce_precision)
 from pyjax._src.primitives.elementwise import stop_gradient, polygamma  # noqa: E402
 from pyjax._src.primitives.special import igamma, igammac, igamma_grad_a, betainc, zeta  # noqa
+from pyjax._src.primitives.indexing import (  # noqa: E402
+    gather, GatherDimensionNumbers, GatherScatterMode)
+from pyjax._src.primitives.scatter import (  # noqa: E402
+    scatter, scatter_add, scatter_sub, scatter_mul, scatter_min, scatter_max, scatter_apply,
+    ScatterDimensionNumbers)
+from pyjax._src.primitives.linear import dot_general, dot, batch_matmul, Precision  # noqa: E402
+from pyjax._src.primitives.sorting import sort, sort_key_val, top_k  # noqa: E402
 from pyjax._src.vmap_api import map  # noqa: E402
 from pyjax._src.primitives.control_flow import (  # noqa: E402
     cond, switch, while_loop, fori_loop, scan, associative_scan)
@@ -174,4 +181,6 @@ from pyjax._src.primitives.parallel import (  # noqa: E402
 __all__ = [name for name, value in list(globals().items())
            if not name.startswith("_") and callable(value)
            and getattr(value, "__module__", "").startswith("pyjax.")
-           and not isinstance(value, type(enum))] + ["RoundingMethod"]
+           and not isinstance(value, type(enum))] + [
+    "RoundingMethod", "GatherDimensionNumbers", "GatherScatterMode", "ScatterDimensionNumbers",
+    "Precision"]

@@ -18,6 +18,7 @@ import weakref
 
 import numpy as np
 
+from pyjax._src import core
 from pyjax._src.config import config
 from pyjax._src.core import Literal
 
@@ -229,3 +230,7 @@ def compile_jaxpr(jaxpr, consts=None):
         exe = table[interp] = Executable(jaxpr) if interp else CompiledExecutable(jaxpr,
                                                                                    consts)
     return exe
+
+
+# Primitives that carry jaxprs (control flow) run them through the compiler too.
+core.jaxpr_executor = compile_jaxpr

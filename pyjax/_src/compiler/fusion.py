@@ -122,6 +122,9 @@ def fuse(jaxpr):
     """The Plan of a (const-free, optimised) jaxpr."""
     eqns = jaxpr.eqns
     kinds = [classify(e) for e in eqns]
+    for i, e in enumerate(eqns):
+        if kinds[i] == "reduce" and _size(e.invars[0].aval.shape) <= SMALL:
+            kinds[i] = "fallback"  # small reductions: NumPy's result, and no kernel launch
     outvars = {v for v in jaxpr.outvars if type(v) is not Literal}
     consumers = {}
     for i, e in enumerate(eqns):

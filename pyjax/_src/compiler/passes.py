@@ -111,7 +111,11 @@ class _Optimizer:
         for v, a in zip(inner.invars, invars, strict=True):
             self.alias[v] = a
         for eqn in inner.eqns:
-            self.process(eqn)
+            # Fresh output variables: the same jaxpr may be inlined several times.
+            fresh = [Var(o.aval) for o in eqn.outvars]
+            for o, n in zip(eqn.outvars, fresh):
+                self.alias[o] = n
+            self.process(eqn.replace(outvars=fresh))
         for o, v in zip(outvars, inner.outvars, strict=True):
             self.alias[o] = self.atom(v)
 

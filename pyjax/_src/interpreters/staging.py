@@ -70,12 +70,15 @@ class DynamicJaxprTracer(Tracer):
 
 
 def _is_scalar_literal(x):
-    """Python and NumPy scalars are written inline, and so are the 0-d Arrays jax.numpy makes
-    from Python scalar operands; other Arrays, even 0-d, become constvars, as in JAX."""
+    """Which 0-d constants are written inline (``2.0:f32[]``), as JAX writes them: Python and
+    NumPy scalars, the constants jax.numpy makes (ScalarLiteral) and weakly typed 0-d Arrays;
+    other Arrays, even 0-d, become constvars."""
     t = type(x)
-    if t in (int, float, complex, bool, ScalarLiteral) or isinstance(x, np.generic):
+    if t in (int, float, complex, bool) or isinstance(x, np.generic):
         return True
-    return t is np.ndarray and x.ndim == 0
+    if t is np.ndarray or t is ScalarLiteral:
+        return x.ndim == 0
+    return getattr(x, "weak_type", False) and getattr(x, "ndim", None) == 0
 
 
 class DynamicJaxprTrace(core.Trace):

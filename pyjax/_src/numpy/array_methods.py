@@ -70,7 +70,8 @@ def _method(name):
 
 def _reshape(self, *shape, order="C"):
     # x.reshape(n) passes one size: JAX shows it as the list [n] in its shape errors.
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else list(shape)
+    if len(shape) == 1:
+        shape = shape[0] if isinstance(shape[0], (tuple, list)) else list(shape)
     return _jnp().reshape(self, shape, order=order)
 
 

@@ -399,7 +399,7 @@ def _expand_bool_indices(parsed, shape):
         value = _concrete_value(p.index)
         if value is None:
             raise errors.NonConcreteBooleanIndexError(
-                f"Array boolean indices must be concrete; got {core.get_aval(p.index)}")
+                f"Array boolean indices must be concrete; got {core.get_aval(p.index)}\n")
         if value.ndim == 0:
             out.append(_Parsed(bool(value), _BOOL, ()))
             continue

@@ -17,7 +17,7 @@ import numpy as np
 from pyjax._src import core
 from pyjax._src import dtypes
 from pyjax._src import lax
-from pyjax._src.array import ArrayImpl
+from pyjax._src.array import ArrayImpl, ScalarLiteral
 from pyjax._src.numpy import util
 from pyjax._src.numpy.creation import broadcast_to as _broadcast_to
 from pyjax._src.primitives import structural
@@ -32,7 +32,7 @@ _BOOL = np.dtype(np.bool_)
 
 def _const(value, dtype):
     """A strong 0-d constant (folded into jaxprs as a literal)."""
-    return ArrayImpl(np.asarray(value, dtype), False)
+    return ScalarLiteral(np.asarray(value, dtype), False)
 
 
 def _convert(x, dtype):

@@ -44,11 +44,13 @@ def _cast(x, dtype, weak):
         # value that fits there and not in ``dtype`` wraps, as in JAX.
         buf = dtypes.scalar_to_array(x)
         return ScalarLiteral(buf if buf.dtype == dtype else buf.astype(dtype), weak)
-    if t is ArrayImpl:
+    if t is ArrayImpl or t is ScalarLiteral:
         if x._value.dtype == dtype and x.weak_type == weak:
             return x
         if x._value.dtype == dtype and not weak:  # dropping weakness never changes the buffer
-            return ArrayImpl(x._value, False)
+            # A converted scalar constant stays an inline literal in jaxprs, as in JAX.
+            literal = t is ScalarLiteral or (x.weak_type and not x._value.ndim)
+            return (ScalarLiteral if literal else ArrayImpl)(x._value, False)
     return lax._convert(to_array(x), dtype, weak)
 
 

@@ -721,8 +721,11 @@ def _dynamic_slice_indices(operand, start_indices, allow_negative_indices):
             result.append(v + np.array(d, dtype) if v < 0 else v)
         else:
             d_arr = np.array(d, dtype=dtype)
-            result.append(ew.select_n_p.bind(ew.lt_p.bind(i, np.zeros((), dtype)), i,
-                                             ew.add_p.bind(i, d_arr)))
+            # JAX adds the size to a strong copy of the index (a weak index stays weak in
+            # the comparison and the select).
+            negative = ew.lt_p.bind(i, np.zeros((), dtype))
+            strong = convert(i, dtype, False) if core.get_aval(i).weak_type else i
+            result.append(ew.select_n_p.bind(negative, i, ew.add_p.bind(strong, d_arr)))
     return result
 
 

@@ -31,6 +31,7 @@ from pyjax._src.compiler.llvm.irtext import (
     BITS, INT_OF_FLOAT, Func, Val, elem_type, mangle, mem_type, vec)
 
 BLOCK = 256  # vectors per block of a float sum along the innermost dim
+UNROLL_MAX_OPS = 24  # vector loops with more ops per iteration are not unrolled
 
 _SIZEOF = {"i8": 1, "i16": 2, "i32": 4, "i64": 8, "float": 4, "double": 8}
 
@@ -394,7 +395,7 @@ def reduction_identity(kind, dtype):
     if kind == "prod":
         return 1
     if kind == "and":
-        return True if dtype == BOOL else -1
+        return True if dtype == BOOL else (-1 if dtype.kind == "i" else np.iinfo(dtype).max)
     if kind in ("max", "argmax"):
         if _fp(dtype):
             return -math.inf
@@ -509,11 +510,12 @@ class _Loop:
     def values(self):
         return [c[0] for c in self.carried]
 
-    def close(self, new_values=()):
+    def close(self, new_values=(), unroll=True):
         f = self.f
         latch = f.cur
         f.lines.append(f"  {self.next_i} = add i64 {self.i.name}, {self.step.name}")
-        f.stmt(f"br label %{self.head}")
+        md = "" if unroll else f", !llvm.loop {f.module.no_unroll()}"
+        f.stmt(f"br label %{self.head}{md}")
         f.lines[self.i_line] = (f"  {self.i.name} = phi i64 [ {self.lo.name}, %{self.pred} ], "
                                 f"[ {self.next_i}, %{latch} ]")
         for (val, init, line), new in zip(self.carried, new_values):
@@ -584,6 +586,9 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
     # Loop-invariant code motion by construction: each op is emitted in the outermost loop
     # where all it reads is defined (level L: inside the loops over dims < L).
     level = _op_levels(kir, layout)
+    # Unrolling helps short bodies (reductions, copies); long ones only cost compile time.
+    unroll_ok = sum(1 for lv in level if lv == k) <= UNROLL_MAX_OPS and not any(
+        op[0] == "math" and op[2][0] in mathlib.IMPLS for op in kir.ops)
     by_level = [[] for _ in range(k + 1)]
     for i, lv in enumerate(level):
         by_level[lv].append(i)
@@ -669,7 +674,7 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
         else:
             ctx.mask = None
         new = body(offsets, _unflat(accs, loop.values))
-        return _unflat(accs, loop.close(_flat(new)))
+        return _unflat(accs, loop.close(_flat(new), unroll=unroll_ok))
 
     def inner(offsets):
         lo, hi = (start, stop) if k == 1 else (_i64(0), _i64(dims[-1]))

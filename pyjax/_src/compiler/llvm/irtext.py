@@ -91,6 +91,14 @@ class Module:
         self.decls = {}
         self.functions = []
         self.defined = set()
+        self.metadata = ['!0 = !{!"branch_weights", i32 1, i32 4000}',
+                         '!1 = !{!"llvm.loop.unroll.disable"}']
+
+    def no_unroll(self):
+        """A fresh loop-metadata node that disables unrolling of one loop."""
+        n = len(self.metadata)
+        self.metadata.append(f"!{n} = distinct !{{!{n}, !1}}")
+        return f"!{n}"
 
     def declare(self, name, ret, args, attrs=""):
         if name not in self.decls:
@@ -98,9 +106,8 @@ class Module:
         return name
 
     def text(self):
-        # !0: the weights of rarely taken branches (slow paths).
-        meta = ['!0 = !{!"branch_weights", i32 1, i32 4000}']
-        return "\n".join(list(self.decls.values()) + self.functions + meta) + "\n"
+        # !0: the weights of rarely taken branches (slow paths); !1: no unrolling.
+        return "\n".join(list(self.decls.values()) + self.functions + self.metadata) + "\n"
 
 
 class Func:

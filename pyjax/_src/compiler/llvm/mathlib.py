@@ -322,7 +322,8 @@ def _define_libm_lanes(module, name, ty, mty):
     lines += ["  br label %latch", "latch:",
               f"  %acc2 = phi {ty} [ %acc, %loop ], [ %upd, %call ]",
               "  %next = add i32 %i, 1", f"  %more = icmp slt i32 %next, {lanes}",
-              "  br i1 %more, label %loop, label %out", "out:", f"  ret {ty} %acc2", "}"]
+              f"  br i1 %more, label %loop, label %out, !llvm.loop {module.no_unroll()}",
+              "out:", f"  ret {ty} %acc2", "}"]
     module.functions.append("\n".join(lines))
     return fname
 
