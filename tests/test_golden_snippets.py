@@ -40,6 +40,24 @@ def pyjax_records(request):
     return snippet_compare.run_snippets(selected, "pyjax", timeout=30, group_timeout=300)
 
 
+# Snippets whose JAX output pyjax deliberately does not reproduce, with the reason.
+DIVERGENT = {
+    "repr.err_attribute": "JAX's array class is jaxlib._jax.ArrayImpl; pyjax does not borrow "
+                          "jaxlib's module name",
+    "jit_cache.err_static_jax_array": "same: the class of an Array prints as pyjax's own",
+    "tracer_repr.vjp_identity_primal": "JAX 0.10 returns its internal TypedFloat wrapper",
+    "grad.err_tuple_output": "JAX 0.10 prints its internal TypedFloat wrapper",
+    "grad.allow_int_float0": "JAX 0.10 returns its internal TypedNdArray wrapper",
+    # XLA:CPU flushes denormal results to zero; pyjax's eager NumPy kernels do not (setting
+    # the CPU's flush-to-zero mode would change the user's own NumPy results too).
+    "dtypes_ops.denormal_flush_mul": "denormals are not flushed eagerly",
+    "dtypes_ops.denormal_flush_mul@x64": "denormals are not flushed eagerly",
+    "dtypes_ops.tiny_half_flush": "denormals are not flushed eagerly",
+    "dtypes_ops.tiny_half_flush@x64": "denormals are not flushed eagerly",
+}
+SNIPPETS = [s for s in SNIPPETS if s["id"] not in DIVERGENT]
+
+
 @pytest.mark.parametrize("snip", SNIPPETS, ids=[s["id"] for s in SNIPPETS])
 def test_snippet(snip, pyjax_records):
     if GOLDEN is None:

@@ -212,7 +212,7 @@ DEOPTIMIZED_MESSAGE = ("Invalid nan value encountered in the output of a jax.jit
                        "Calling the de-optimized version.")
 
 
-def check_nans(prim_name, values):
+def check_nans(prim_name, values, announce=True):
     """Raise FloatingPointError if jax_debug_nans/infs is on and a float output is bad.
 
     JAX runs each eager primitive as a small jitted program, so it first announces that it
@@ -224,7 +224,8 @@ def check_nans(prim_name, values):
         for flag, test, kind in ((config.jax_debug_nans, np.isnan, "nan"),
                                  (config.jax_debug_infs, np.isinf, "inf")):
             if flag and test(v).any():
-                print(DEOPTIMIZED_MESSAGE)
+                if announce:
+                    print(DEOPTIMIZED_MESSAGE)
                 raise FloatingPointError(f"invalid value ({kind}) encountered in {prim_name}")
 
 

@@ -85,6 +85,9 @@ def array(object, dtype=None, copy=True, order="K", ndmin=0, *, device=None):
         return array(value, dtype=dtype, ndmin=ndmin)
     if ndmin > np.ndim(out):
         out = structural.reshape(out, (1,) * (ndmin - np.ndim(out)) + tuple(np.shape(out)))
+    if core._check_floats and type(out) is ArrayImpl:  # JAX checks data put on the device
+        core.check_nans("stage" if dtype is None else "convert_element_type", (out._value,),
+                        announce=False)
     return out
 
 

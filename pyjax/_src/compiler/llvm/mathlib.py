@@ -55,13 +55,13 @@ def c(f, x, v):
 # exp family
 
 
-def _exp_poly(f, r):
-    """e**r for |r| <= ln2/2."""
+def _exp_poly(f, r, degree=13):
+    """e**r for |r| <= ln2/2 (float64: Taylor to ``degree``; 13 is full precision)."""
     if r.elem == "float":  # Cephes expf
         p = f.horner(r, [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2,
                          1.6666665459e-1, 5.0000001201e-1])
     else:
-        p = f.horner(r, [1 / math.factorial(k) for k in range(13, 1, -1)])
+        p = f.horner(r, [1 / math.factorial(k) for k in range(degree, 1, -1)])
     return f.fadd(f.fma(p, f.fmul(r, r), r), c(f, r, 1.0))
 
 
@@ -206,16 +206,20 @@ def _log64_parts(f, v):
     return k, m
 
 
-def _log64(f, v):
+def _log64(f, v, terms=7):
+    """fdlibm's log; ``terms`` < 7 truncates its series (for float32 results)."""
     k, m = _log64_parts(f, v)
     fr = f.fsub(m, c(f, v, 1.0))
     hfsq = f.fmul(f.fmul(c(f, v, 0.5), fr), fr)
     s = f.fdiv(fr, f.fadd(c(f, v, 2.0), fr))
     z = f.fmul(s, s)
-    w = f.fmul(z, z)
-    t1 = f.fmul(w, f.horner(w, [_LG[5], _LG[3], _LG[1]]))
-    t2 = f.fmul(z, f.horner(w, [_LG[6], _LG[4], _LG[2], _LG[0]]))
-    r = f.fadd(t2, t1)
+    if terms == 7:
+        w = f.fmul(z, z)
+        t1 = f.fmul(w, f.horner(w, [_LG[5], _LG[3], _LG[1]]))
+        t2 = f.fmul(z, f.horner(w, [_LG[6], _LG[4], _LG[2], _LG[0]]))
+        r = f.fadd(t2, t1)
+    else:
+        r = f.fmul(z, f.horner(z, _LG[:terms][::-1]))
     inner = f.fadd(f.fmul(s, f.fadd(hfsq, r)), f.fmul(k, c(f, v, LN2_LO_D)))
     out = f.fsub(f.fmul(k, c(f, v, LN2_HI_D)), f.fsub(f.fsub(hfsq, inner), fr))
     return _log_specials(f, v, out)
@@ -682,8 +686,14 @@ def _log_dd(f, ax):
 
 def pow(f, x, y):  # noqa: A001 (the math function's name)
     if x.elem == "float":
+        # In float64, with series cut to what a float32 result needs (p = y*log|x| to about
+        # 2**-36 relative: well under half an ulp after rounding).
         xd, yd = f.cast("fpext", x, "double"), f.cast("fpext", y, "double")
-        m = call(f, "exp", [f.fmul(yd, call(f, "log", [f.fabs(xd)]))])
+        p = f.fmul(yd, _log64(f, f.fabs(xd), terms=5))
+        pc = _clamp(f, p, -746.0, 710.0)
+        n, r = _reduce_ln2(f, pc)
+        m = _scale2(f, _exp_poly(f, r, degree=9), n)
+        m = f.select(f.isnan(p), p, m)
         return f.cast("fptrunc", _pow_specials(f, xd, yd, m), "float")
     ax = f.fabs(x)
     lh, ll = _log_dd(f, ax)
