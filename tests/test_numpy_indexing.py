@@ -340,7 +340,7 @@ def test_static_index_lowering():
     assert prim_names(lambda a: a[None, ::2], x) == ["slice", "broadcast_in_dim"]
     assert prim_names(lambda a: a[:], x) == []
     assert prim_names(lambda a: a[10], x) == ["dynamic_slice", "squeeze"]  # clamps
-    assert prim_names(lambda a, i: a[i], x[0], 1) == ["lt", "add", "select_n",
+    assert prim_names(lambda a, i: a[i], x[0], 1) == ["lt", "convert_element_type", "add", "select_n",
                                                        "dynamic_slice", "squeeze"]
     # Several start indices are converted to one (strong) int32 type first.
     assert prim_names(lambda a, i: a[i], x, 1) == ["convert_element_type", "lt", "add",

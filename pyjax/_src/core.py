@@ -55,7 +55,8 @@ class ShapedArray:
         return self.update(weak_type=False) if self.weak_type else self
 
     def str_short(self, short_dtypes=True):
-        name = dtypes.short_dtype_name(self.dtype) if short_dtypes else self.dtype.name
+        name = dtypes.short_dtype_name(self.dtype) if short_dtypes else dtypes.dtype_name(
+            self.dtype)
         return f"{name}[{','.join(map(str, self.shape))}]"
 
     def __str__(self):

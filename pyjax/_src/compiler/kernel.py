@@ -10,7 +10,6 @@ emitter (llvm/emit.py) lowers it after ``layout`` has collapsed the iteration sp
 from __future__ import annotations
 
 import math
-import struct
 
 import numpy as np
 
@@ -263,6 +262,3 @@ def _contiguous(dims):
 def contiguous_strides(shape):
     return _contiguous(list(shape))
 
-
-def float_bits_text(value, dtype):
-    return struct.pack("<d", float(value)).hex() if np.dtype(dtype).kind == "f" else str(value)

@@ -160,21 +160,18 @@ class _Optimizer:
             return eqn.replace(primitive=mul_p, params={},
                                invars=[eqn.invars[0], Literal(recip, c.aval)])
         if name == "div" and type(eqn.invars[1]) is not Literal and \
-                eqn.invars[1].aval.dtype.kind == "f":
-            # XLA: A / broadcast(B) -> A * broadcast(1 / B), the reciprocal on B's shape.
-            prev = self.producer.get(eqn.invars[1])
-            if prev is not None and prev.primitive.name == "broadcast_in_dim" and \
-                    type(prev.invars[0]) is not Literal:
+                eqn.invars[1].aval.dtype.kind in "fc":
+            # As XLA (and div's impl): a / b with b broadcast (smaller) is a * (1 / b), the
+            # reciprocal computed on b's shape.
+            x, y = eqn.invars
+            ysize = int(np.prod(y.aval.shape, dtype=np.int64))
+            xsize = int(np.prod(x.aval.shape, dtype=np.int64))
+            if y.aval.shape != x.aval.shape and ysize < xsize:
                 from pyjax._src.primitives.elementwise import mul_p
-                z = prev.invars[0]
-                r = Var(z.aval)
-                one = Literal(np.asarray(1, z.aval.dtype), core.ShapedArray((), z.aval.dtype))
-                self.process(JaxprEqn([one, z], [r], eqn.primitive, {}, eqn.source))
-                rb = Var(eqn.invars[1].aval)
-                self.process(JaxprEqn([self.atom(r)], [rb], prev.primitive, prev.params,
-                                      prev.source))
-                return eqn.replace(primitive=mul_p, params={},
-                                   invars=[eqn.invars[0], self.atom(rb)])
+                r = Var(y.aval)
+                one = Literal(np.asarray(1, y.aval.dtype), core.ShapedArray((), y.aval.dtype))
+                self.process(JaxprEqn([one, y], [r], eqn.primitive, {}, eqn.source))
+                return eqn.replace(primitive=mul_p, params={}, invars=[x, self.atom(r)])
         if name == "transpose" and type(eqn.invars[0]) is not Literal:
             prev = self.producer.get(eqn.invars[0])
             if prev is not None and prev.primitive is eqn.primitive:
@@ -254,5 +251,3 @@ def optimize(jaxpr, known=None):
     out = Jaxpr(const_vars, in_vars, outvars, kept)
     return out, [opt.consts[v] for v in const_vars]
 
-
-_ = (core, Var, JaxprEqn)

@@ -14,7 +14,6 @@ so results do not depend on the machine's core count.
 from __future__ import annotations
 
 import ctypes
-import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -177,6 +176,3 @@ class KernelCall:
             best_i = np.where(better, i, best_i)
         return best_i.reshape(shape)
 
-
-def chunk_count_for_tests(layout, n_ops):
-    return math.ceil(layout.size * n_ops / CHUNK_WORK)

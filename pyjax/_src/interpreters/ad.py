@@ -40,7 +40,7 @@ class Zero:
 
 def tangent_aval(aval):
     """Tangents of integer and boolean values have dtype float0, as in JAX."""
-    if aval.dtype.kind in "iub":
+    if aval.dtype.kind in "iub" or dtypes.is_key_dtype(aval.dtype):
         return ShapedArray(aval.shape, dtypes.float0, False)
     return ShapedArray(aval.shape, aval.dtype, aval.weak_type)
 

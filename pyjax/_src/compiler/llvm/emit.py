@@ -308,7 +308,6 @@ def _float_to_int(f, x, dst):
 
 
 def _nextafter(f, x, y):
-    ity = INT_OF_FLOAT[x.elem]
     ix = f.as_int(x)
     up = f.icmp("eq", f.fcmp("olt", x, y), f.fcmp("ogt", x, f.like(x, 0.0)))
     step = f.select(up, f.like(ix, 1), f.like(ix, -1))
@@ -316,7 +315,6 @@ def _nextafter(f, x, y):
     tiny = f.bitcast(f.like(ix, 1), x.elem)
     r = f.select(f.fcmp("oeq", x, f.like(x, 0.0)), f.copysign(tiny, y), r)
     r = f.select(f.fcmp("oeq", x, y), y, r)
-    _ = ity
     return f.select(f.fcmp("uno", x, y), f.fadd(x, y), r)
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 
-from pyjax._src.compiler.llvm.irtext import Func, Val, mangle, vec
+from pyjax._src.compiler.llvm.irtext import Func, Val, mangle
 
 F32_MIN = 1.1754943508222875e-38
 F64_MIN = 2.2250738585072014e-308
@@ -308,8 +308,8 @@ def _define_libm_lanes(module, name, ty, mty):
              "  %i = phi i32 [ 0, %entry ], [ %next, %latch ]",
              f"  %acc = phi {ty} [ %fast, %entry ], [ %acc2, %latch ]"]
     if lanes == 1:
-        lines += ["  %mi = or i1 %m, false", "  br i1 %mi, label %call, label %latch", "call:",
-                  f"  %xi = fadd {elem} %x, 0.0"]
+        lines += ["  br i1 %m, label %call, label %latch", "call:",
+                  f"  %xi = bitcast {elem} %x to {elem}"]
     else:
         lines += ["  %mi = extractelement " + f"{mty} %m, i32 %i",
                   "  br i1 %mi, label %call, label %latch", "call:",
@@ -320,7 +320,7 @@ def _define_libm_lanes(module, name, ty, mty):
     else:
         lines += [f"  %ri = call double @{name}(double %xi)"]
     if lanes == 1:
-        lines += ["  %upd = fadd double 0.0, 0.0" if False else f"  %upd = fadd {elem} %ri, 0.0"]
+        lines += [f"  %upd = bitcast {elem} %ri to {elem}"]
     else:
         lines += [f"  %upd = insertelement {ty} %acc, {elem} %ri, i32 %i"]
     lines += ["  br label %latch", "latch:",
@@ -742,5 +742,3 @@ def call(f, name, args):
         module.functions.append("\n".join(text))
     return f.call(fname, ty, args)
 
-
-_ = vec  # re-exported for callers building types

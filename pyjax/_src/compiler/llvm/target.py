@@ -7,7 +7,6 @@ running LLVM's optimiser or code generator at all.
 """
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import os
 import threading
@@ -166,5 +165,3 @@ def disk_put(key, obj):
     except OSError:  # a read-only or full disk only costs compile time
         pass
 
-
-_ = ctypes
