@@ -255,6 +255,9 @@ def _custom_lin_impl(*args, **params):
 
 
 custom_lin_p.impl = _custom_lin_impl
+custom_lin_p.opt_outs["jvp"] = "custom_vjp functions have reverse-mode rules only, as in JAX"
+custom_lin_p.opt_outs["batch"] = ("only staged inside a linearization, below any vmap; the "
+                                  "user's bwd is batched when the pullback is")
 
 
 def _custom_vjp_call_jvp(primals, tangents, *, call_jaxpr, fwd_fun, bwd_fun, name):

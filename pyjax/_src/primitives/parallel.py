@@ -118,6 +118,7 @@ def _gather_pass_through(x, d, *, axis, tiled, **params):
 psum_p = _collective("psum", _sum_over)
 pmax_p = _collective("pmax", _max_over)
 pmin_p = _collective("pmin", _min_over)
+pmax_p.opt_outs["jvp"] = pmin_p.opt_outs["jvp"] = "JAX does not differentiate pmax/pmin"
 axis_index_p = _collective("axis_index", _index_over,
                            abstract_eval=lambda **params: ShapedArray((), np.int32))
 all_gather_p = _collective("all_gather", _gather_over, abstract_eval=_gather_shape,

@@ -12,12 +12,13 @@ over vectors of ``lanes`` elements, every load and store masked by ``index < end
 masks make that free), so each body is emitted once. Broadcast inputs (inner stride 0) are
 scalar loads splatted (hoisted out of the loop by LLVM), other strides use gathers.
 
-Reductions: when the innermost dim is reduced, each lane keeps a partial result; float sums
-accumulate blocks of BLOCK vectors into a block accumulator that is added to the lane totals
-after each block. At the end of the row the lanes are combined pairwise (lane i with lane
-i + lanes/2, halving) and the result is combined into the output element. When the innermost
-dim is kept, the output row is updated in memory in the order of the outer reduced loops. So
-the summation order is fixed by the shapes alone (never by timing or thread count).
+Reductions: when the innermost dim is reduced, lane l accumulates elements l, l + lanes, ...
+of the row (float32 sums in float64 lanes; float64 sums add blocks of BLOCK vectors into a
+block accumulator, which is then added to the lane totals). At the end of the row the lanes
+are combined pairwise (lane i with lane i + lanes/2, halving) and the result is combined into
+the output element. When the innermost dim is kept, the output row is updated in memory in the
+order of the outer reduced loops (as NumPy does). So the summation order is fixed by the shapes
+alone, never by timing or thread count.
 """
 from __future__ import annotations
 
@@ -640,6 +641,8 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
                     accv, acci = acc
                     better = _arg_better(f, r.kind, v, accv, r.dtype)
                     new_accs.append((f.select(better, v, accv), f.select(better, ctx.jv, acci)))
+                elif _acc_dtype(r) != r.dtype:
+                    new_accs.append(f.fadd(acc, f.cast("fpext", v, "double")))
                 else:
                     new_accs.append(_combine(f, r.kind, acc, v, r.dtype))
             else:
@@ -679,15 +682,9 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
         if not (has_red and reduced[-1]):
             vector_loop(lo, hi, hi, offsets, [None] * len(kir.reductions))
             return
-        accs = []
-        for r in kir.reductions:
-            ident = f.const(elem_type(r.dtype), reduction_identity(r.kind, r.dtype))
-            if r.index_dtype is not None:
-                accs.append((ident, f.const("i64", 0)))
-            else:
-                accs.append(ident)
-        blocked = any(r.kind == "sum" and _fp(r.dtype) for r in kir.reductions) and \
-            dims[-1] > BLOCK * lanes
+        accs = [_fresh_identity(f, r) for r in kir.reductions]
+        blocked = any(r.kind == "sum" and _acc_dtype(r) == np.float64 and r.dtype == np.float64
+                      for r in kir.reductions) and dims[-1] > BLOCK * lanes
         if blocked:
             step = BLOCK * lanes
             bl = _Loop(f, lo, hi, _i64(step), _flat(accs))
@@ -701,7 +698,7 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
                 if r.index_dtype is not None:
                     merged.append(_argpair_merge(f, r, t, b))
                 else:
-                    merged.append(_combine(f, r.kind, t, b, r.dtype))
+                    merged.append(_combine(f, r.kind, t, b, _acc_dtype(r)))
             accs = _unflat(accs, bl.close(_flat(merged)))
         else:
             accs = vector_loop(lo, hi, hi, offsets, accs)
@@ -717,7 +714,9 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
                 _scalar_store(f, ip, roff, _convert(f, ni, np.int64, r.index_dtype),
                               r.index_dtype)
             else:
-                h = _hreduce(f, r.kind, acc, r.dtype)
+                h = _hreduce(f, r.kind, acc, _acc_dtype(r))
+                if _acc_dtype(r) != r.dtype:
+                    h = f.cast("fptrunc", h, elem_type(r.dtype))
                 m = _scalar_load(f, vp, roff, r.dtype)
                 _scalar_store(f, vp, roff, _combine(f, r.kind, m, h, r.dtype), r.dtype)
 
@@ -744,8 +743,16 @@ def _op_levels(kir, layout):
     return levels
 
 
+def _acc_dtype(r):
+    """The type lanes accumulate in: float32 sums in float64 (accurate without any blocking);
+    otherwise the reduction's own dtype."""
+    if r.kind == "sum" and r.dtype == np.float32:
+        return np.dtype(np.float64)
+    return r.dtype
+
+
 def _fresh_identity(f, r):
-    ident = f.const(elem_type(r.dtype), reduction_identity(r.kind, r.dtype))
+    ident = f.const(elem_type(_acc_dtype(r)), reduction_identity(r.kind, r.dtype))
     if r.index_dtype is not None:
         return (ident, f.const("i64", 0))
     return ident
