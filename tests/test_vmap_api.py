@@ -399,3 +399,30 @@ def test_seed_batched_apply_matrix():
     same(jax.vmap(apply_matrix)(A(batched_x)), want, rtol=1e-4)
     same(jax.jit(lambda vb: jax.vmap(apply_matrix)(vb))(A(batched_x)), want, rtol=1e-4)
     same(jax.jit(lambda vb: jnp.dot(vb, A(mat).T))(A(batched_x)), want, rtol=1e-4)
+
+
+def test_meshgrid_vmap_form_uses_no_more_memory_than_broadcasting():
+    """The intro seed's f on a grid: vmap(vmap(f)) allocates no more than x[:, None], y[None]."""
+    import tracemalloc
+
+    import pyjax as jax_
+    import pyjax.numpy as jnp_
+
+    def f(x, y):
+        return jnp_.cos(x ** 2 + y ** 2) / (1 + x ** 2 + y ** 2)
+
+    n = 400
+    x = jnp_.linspace(-2, 2, n)
+    f_vec = jax_.jit(jax_.vmap(jax_.vmap(f, in_axes=(None, 0)), in_axes=(0, None)))
+    f_bcast = jax_.jit(f)
+    xr, yr = jnp_.reshape(x, (n, 1)), jnp_.reshape(x, (1, n))
+    np.testing.assert_allclose(f_vec(x, x), f_bcast(xr, yr), rtol=1e-6)
+
+    def peak(fun, *args):
+        tracemalloc.start()
+        fun(*args).block_until_ready()
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    assert peak(f_vec, x, x) <= 1.05 * peak(f_bcast, xr, yr)

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from pyjax._src.compiler.llvm.emit import reduction_identity
+from pyjax._src.compiler.llvm.emit import acc_dtype, reduction_identity
 
 TUPLE_ITEM_OFFSET = tuple.__basicsize__   # offsetof(PyTupleObject, ob_item)
 ARRAY_DATA_OFFSET = object.__basicsize__  # offsetof(PyArrayObject_fields, data)
@@ -127,7 +127,7 @@ class KernelCall:
                 vshape = (self.n_chunks, lay.red_size)
             else:
                 vshape = shape
-            vb = np.empty(vshape, r.dtype)
+            vb = np.empty(vshape, acc_dtype(r))
             bufs.append(vb)
             ib = None
             if r.index_dtype is not None:
@@ -154,13 +154,17 @@ class KernelCall:
         return outs
 
     def _finish(self, r, shape, vb, ib):
-        if not self.partial:
-            return ib if ib is not None else vb
-        if self.n_chunks == 1:
-            return (ib if ib is not None else vb).reshape(shape)
+        if ib is None and self.partial:
+            if self.n_chunks > 1:
+                with np.errstate(all="ignore"):
+                    vb = _ufunc_of(r.kind).reduce(vb, axis=0, dtype=vb.dtype)
+            vb = vb.reshape(shape)
         if ib is None:
-            with np.errstate(all="ignore"):
-                return _ufunc_of(r.kind).reduce(vb, axis=0, dtype=vb.dtype).reshape(shape)
+            return vb if vb.dtype == r.dtype else vb.astype(r.dtype)
+        if not self.partial:
+            return ib
+        if self.n_chunks == 1:
+            return ib.reshape(shape)
         # argmax/argmin: earlier chunks win ties; NaN beats numbers.
         best_v, best_i = vb[0].copy(), ib[0].copy()
         for c in range(1, self.n_chunks):

@@ -570,8 +570,9 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
             hi = f.mul(stop, _i64(layout.red_strides[0]))
         loop = _Loop(f, lo, hi, _i64(1))
         for r, (vp, ip) in zip(kir.reductions, red_ptrs):
-            ident = f.const(elem_type(r.dtype), reduction_identity(r.kind, r.dtype), 1)
-            _scalar_store(f, vp, loop.i, ident, r.dtype)
+            bd = acc_dtype(r)
+            ident = f.const(elem_type(bd), reduction_identity(r.kind, r.dtype), 1)
+            _scalar_store(f, vp, loop.i, ident, bd)
             if ip is not None:
                 _scalar_store(f, ip, loop.i, f.const(elem_type(r.index_dtype), 0, 1),
                               r.index_dtype)
@@ -628,7 +629,7 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
             if not reduced[-1]:
                 new_accs.append(None)
             if degenerate:
-                _store(ctx, vp, offsets[("r", 0)], v, r.dtype)
+                _store(ctx, vp, offsets[("r", 0)], _widen(f, r, v), acc_dtype(r))
                 if ip is not None:
                     _store(ctx, ip, offsets[("r", 0)], f.const(elem_type(r.index_dtype), 0),
                            r.index_dtype)
@@ -641,13 +642,13 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
                     accv, acci = acc
                     better = _arg_better(f, r.kind, v, accv, r.dtype)
                     new_accs.append((f.select(better, v, accv), f.select(better, ctx.jv, acci)))
-                elif _acc_dtype(r) != r.dtype:
+                elif acc_dtype(r) != r.dtype:
                     new_accs.append(f.fadd(acc, f.cast("fpext", v, "double")))
                 else:
                     new_accs.append(_combine(f, r.kind, acc, v, r.dtype))
             else:
                 off = offsets[("r", 0)]
-                cur = _load_row(ctx, vp, off, r.dtype)
+                cur = _load_row(ctx, vp, off, acc_dtype(r))
                 if r.index_dtype is not None:
                     dr = reduced.index(True)
                     idx = _splat(f, ctx.outer_index[dr], f.lanes)
@@ -657,7 +658,8 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
                     idx = _convert(f, idx, np.int64, r.index_dtype)
                     _store(ctx, ip, off, f.select(better, idx, curi), r.index_dtype)
                 else:
-                    _store(ctx, vp, off, _combine(f, r.kind, cur, v, r.dtype), r.dtype)
+                    bd = acc_dtype(r)
+                    _store(ctx, vp, off, _combine(f, r.kind, cur, _widen(f, r, v), bd), bd)
         return new_accs
 
     def vector_loop(lo, hi, end, offsets, accs):
@@ -683,7 +685,7 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
             vector_loop(lo, hi, hi, offsets, [None] * len(kir.reductions))
             return
         accs = [_fresh_identity(f, r) for r in kir.reductions]
-        blocked = any(r.kind == "sum" and _acc_dtype(r) == np.float64 and r.dtype == np.float64
+        blocked = any(r.kind == "sum" and acc_dtype(r) == np.float64 and r.dtype == np.float64
                       for r in kir.reductions) and dims[-1] > BLOCK * lanes
         if blocked:
             step = BLOCK * lanes
@@ -698,7 +700,7 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
                 if r.index_dtype is not None:
                     merged.append(_argpair_merge(f, r, t, b))
                 else:
-                    merged.append(_combine(f, r.kind, t, b, _acc_dtype(r)))
+                    merged.append(_combine(f, r.kind, t, b, acc_dtype(r)))
             accs = _unflat(accs, bl.close(_flat(merged)))
         else:
             accs = vector_loop(lo, hi, hi, offsets, accs)
@@ -714,11 +716,10 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
                 _scalar_store(f, ip, roff, _convert(f, ni, np.int64, r.index_dtype),
                               r.index_dtype)
             else:
-                h = _hreduce(f, r.kind, acc, _acc_dtype(r))
-                if _acc_dtype(r) != r.dtype:
-                    h = f.cast("fptrunc", h, elem_type(r.dtype))
-                m = _scalar_load(f, vp, roff, r.dtype)
-                _scalar_store(f, vp, roff, _combine(f, r.kind, m, h, r.dtype), r.dtype)
+                bd = acc_dtype(r)
+                h = _hreduce(f, r.kind, acc, bd)
+                m = _scalar_load(f, vp, roff, bd)
+                _scalar_store(f, vp, roff, _combine(f, r.kind, m, h, bd), bd)
 
     outer(0, offsets)
     f.stmt("ret void")
@@ -743,16 +744,20 @@ def _op_levels(kir, layout):
     return levels
 
 
-def _acc_dtype(r):
-    """The type lanes accumulate in: float32 sums in float64 (accurate without any blocking);
-    otherwise the reduction's own dtype."""
+def _widen(f, r, v):
+    return f.cast("fpext", v, "double") if acc_dtype(r) != r.dtype else v
+
+
+def acc_dtype(r):
+    """The type partial results accumulate in (in lanes and in the value buffer): float32 sums
+    in float64 (accurate without any blocking); otherwise the reduction's own dtype."""
     if r.kind == "sum" and r.dtype == np.float32:
         return np.dtype(np.float64)
     return r.dtype
 
 
 def _fresh_identity(f, r):
-    ident = f.const(elem_type(_acc_dtype(r)), reduction_identity(r.kind, r.dtype))
+    ident = f.const(elem_type(acc_dtype(r)), reduction_identity(r.kind, r.dtype))
     if r.index_dtype is not None:
         return (ident, f.const("i64", 0))
     return ident
