@@ -129,3 +129,28 @@ workload(name="compile_sum_powers", tags=("compiler", "compile"),
 workload(name="compile_random_normal", tags=("compiler", "compile"),
          description="jit(lambda k: normal(k, (10M,)) * c).lower(key).compile()")(
     _compile_workload(lambda ns, c: _normal(ns, c), lambda ns: ns.random.key(0)))
+
+
+@workload(tags=("compiler", "loops"))
+def fori_loop_scalar_1000(ns):
+    """jit(fori_loop(0, 1000, c -> 0.999 c + sin c)) on a float32 scalar (a native loop)"""
+    f = ns.jit(lambda x: ns.lax.fori_loop(0, 1000, lambda i, c: c * 0.999 + ns.jnp.sin(c), x))
+    x = ns.jnp.float32(1.0)
+    f(x)
+    return lambda: f(x)
+
+
+@workload(tags=("compiler", "loops"))
+def while_loop_newton_sqrt(ns):
+    """jit(while_loop) Newton iterations for sqrt(2) to 1e-12 (float32 and int32 carries)"""
+    def newton(a):
+        def cond(c):
+            return (c[1] < 100) & (ns.jnp.abs(c[0] * c[0] - a) > 1e-6)
+
+        def body(c):
+            return (0.5 * (c[0] + a / c[0]), c[1] + 1)
+        return ns.lax.while_loop(cond, body, (a, 0))
+    f = ns.jit(newton)
+    a = ns.jnp.float32(2.0)
+    f(a)
+    return lambda: f(a)

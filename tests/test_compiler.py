@@ -762,3 +762,51 @@ def test_random_programs(program, fuse_small):
         fusion.SMALL = old
     for e, g in zip(expected, got):
         _compare_random(e, g)
+
+
+# ----------------------------------------------------------------------------------------------
+# Native loops: scan and while with scalar carries
+
+
+def test_native_scan_loops(x64):
+    from pyjax import lax
+
+    def f(x, xs):
+        def body(c, x_t):
+            i, acc, flag = c
+            acc = acc * 0.999 + ew.sin_p.bind(acc) + x_t
+            return (i + 1, acc, ew.not_p.bind(flag)), acc * 2.0
+        return lax.scan(body, (np.int32(0), x, np.bool_(True)), xs)
+
+    for reverse in (False, True):
+        g = (lambda x, xs: lax.scan(lambda c, x_t: (c + x_t, c * x_t), x, xs, reverse=True)) \
+            if reverse else f
+        for dtype in (np.float32, np.float64):
+            xs = np.linspace(-1, 1, 300).astype(dtype)
+            exe = check(g, arr(np.asarray(0.5, dtype)), arr(xs), ulps=8, rtol=1e-12)
+            assert exe.plan.stats["native_loops"] == 1
+    exe = check(lambda x: lax.fori_loop(0, 100, lambda i, c: c * 3 + i, x),
+                arr(np.asarray(7, np.int32)))
+    assert exe.plan.stats["native_loops"] == 1
+
+
+def test_native_while_loops():
+    from pyjax import lax
+
+    def collatz(n):
+        def cond(c):
+            return ew.gt_p.bind(c[0], np.int32(1))
+
+        def body(c):
+            n, steps = c
+            odd = ew.eq_p.bind(ew.rem_p.bind(n, np.int32(2)), np.int32(1))
+            n = ew.select_n_p.bind(odd, ew.div_p.bind(n, np.int32(2)),
+                                   ew.add_p.bind(ew.mul_p.bind(n, np.int32(3)), np.int32(1)))
+            return n, ew.add_p.bind(steps, np.int32(1))
+        return lax.while_loop(cond, body, (n, np.int32(0)))
+    exe = check(collatz, arr(np.asarray(27, np.int32)))
+    assert exe.plan.stats["native_loops"] == 1
+    # A loop over arrays runs through its impl (its body compiled).
+    exe = check(lambda x: lax.fori_loop(0, 5, lambda i, c: ew.exp_p.bind(c) * 0.5, x),
+                arr(np.linspace(0, 1, 200).astype(np.float32)), ulps=8)
+    assert exe.plan.stats["native_loops"] == 0

@@ -1,9 +1,9 @@
 """The compiled callable of a jaxpr: ``compile_jaxpr(jaxpr)(buffers) -> outputs``.
 
 Pipeline: passes.optimize (inlining, simplification, constant folding, CSE, DCE) ->
-fusion.fuse (kernels and fallback equations) -> llvm.build (native kernels, cached in memory and
-on disk) -> a straight-line Python function that calls each kernel and each fallback impl in
-order, dropping every buffer after its last use.
+fusion.fuse (kernels, native loops (loops.py) and fallback equations) -> llvm.build (native
+code, cached in memory and on disk) -> a straight-line Python function that calls each kernel
+and each fallback impl in order, dropping every buffer after its last use.
 
 ``config.pyjax_use_interpreter`` selects the interpreter instead: a straight-line Python
 function calling each primitive's impl (with the rewrite XLA makes that changes results:
@@ -96,9 +96,25 @@ class _Source:
 
 
 def _contiguous(x):
-    if type(x) is np.ndarray and x.flags.c_contiguous:
-        return x
+    """x as a C-contiguous ndarray (what kernels read)."""
+    if type(x) is np.ndarray:
+        if x.flags.c_contiguous:
+            return x
+        if x.size >= _MEMO_MIN:
+            # Buffers are immutable: remember the contiguous copy of a view (e.g. the broadcast
+            # view jnp.ones returns) for as long as the view lives.
+            hit = _contiguous_copies.get(id(x))
+            if hit is not None and hit[0]() is x:
+                return hit[1]
+            c = np.ascontiguousarray(x)
+            _contiguous_copies[id(x)] = (weakref.ref(x), c)
+            weakref.finalize(x, _contiguous_copies.pop, id(x), None)
+            return c
     return np.ascontiguousarray(x)
+
+
+_MEMO_MIN = 1 << 14
+_contiguous_copies = {}  # id(view) -> (weakref to the view, its contiguous copy)
 
 
 class Executable:
@@ -194,7 +210,10 @@ def _build_kernels(specs):
         return {}, [key]
     calls = {}
     for spec, (addr, layout, lanes) in zip(specs, built):
-        calls[id(spec)] = runtime.KernelCall(spec, addr, layout, lanes)
+        if layout is None:  # a native loop
+            calls[id(spec)] = runtime.LoopCall(spec, addr)
+        else:
+            calls[id(spec)] = runtime.KernelCall(spec, addr, layout, lanes)
     return calls, []
 
 
@@ -221,7 +240,8 @@ def compile_jaxpr(jaxpr, consts=None):
     constants); the compiler may fold them into the program. The executable still takes every
     input, those included.
     """
-    interp = bool(config.pyjax_use_interpreter) or not compiler_available()
+    interp = (bool(config.pyjax_use_interpreter) or not compiler_available()
+              or _needs_interpreter(jaxpr))
     table = _executables.get(jaxpr)
     if table is None:
         table = _executables[jaxpr] = {}
@@ -230,6 +250,28 @@ def compile_jaxpr(jaxpr, consts=None):
         exe = table[interp] = Executable(jaxpr) if interp else CompiledExecutable(jaxpr,
                                                                                    consts)
     return exe
+
+
+def _needs_interpreter(jaxpr):
+    """Programs the compiler does not handle yet run in the interpreter: those with side
+    effects (debug callbacks, which its dead-code elimination would drop) and those that
+    return typed PRNG keys (extended dtypes)."""
+    from pyjax._src import dtypes
+    if any(dtypes.is_key_dtype(v.aval.dtype) for v in jaxpr.outvars):
+        return True
+    return _has_effects(jaxpr)
+
+
+def _has_effects(jaxpr):
+    for eqn in jaxpr.eqns:
+        if getattr(eqn.primitive, "effectful", False):
+            return True
+        for v in eqn.params.values():
+            subs = v if isinstance(v, tuple) else (v,)
+            for sub in subs:
+                if isinstance(sub, core.ClosedJaxpr) and _has_effects(sub.jaxpr):
+                    return True
+    return False
 
 
 # Primitives that carry jaxprs (control flow) run them through the compiler too.

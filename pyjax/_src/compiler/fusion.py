@@ -170,8 +170,10 @@ def fuse(jaxpr):
         has_member_input = any(type(u) is not Literal and u in member_of for u in e.invars)
         loads = any(type(u) is not Literal and u not in index_only for u in e.invars)
         out_shape = e.outvars[0].aval.shape
+        # Index-only values (iota, ...) are recomputed where used, unless something outside
+        # kernels needs them (then computing them in a kernel beats NumPy).
         cheap = kind == "layout" or (kind == "elementwise" and not has_member_input and (
-            _size(out_shape) <= SMALL or not loads))
+            _size(out_shape) <= SMALL or (not loads and only_fusible_consumers(e))))
         if cheap:
             close_inputs(e)
             for o in e.outvars:
@@ -250,14 +252,26 @@ def fuse(jaxpr):
             if g is not None and g is not g_e:
                 materialize.add(u)
 
-    steps = [(i, ("eqn", eqns[i])) for i in executed]
+    steps = []
+    n_loops = 0
+    for i in executed:
+        spec = None
+        if eqns[i].primitive.name in ("scan", "while"):
+            from pyjax._src.compiler import loops
+            spec = loops.try_loop(eqns[i])
+        if spec is not None:
+            steps.append((i, ("kernel", spec)))
+            n_loops += 1
+        else:
+            steps.append((i, ("eqn", eqns[i])))
     n_kernels = 0
     for g in groups:
         spec = build_kernel(g, member_of, virtual, materialize)
         steps.append((g.last, ("kernel", spec)))
         n_kernels += 1
     steps.sort(key=lambda s: s[0])
-    stats = {"kernels": n_kernels, "fallback_eqns": len(executed),
+    stats = {"kernels": n_kernels, "native_loops": n_loops,
+             "fallback_eqns": len(executed) - n_loops,
              "fused_eqns": sum(len(g.eqns) for g in groups), "virtual_eqns": len(
                  {id(e) for e in virtual.values()})}
     return Plan([s for _, s in steps], stats)

@@ -45,9 +45,13 @@ def program_text(optimized, plan, optimized_llvm=False):
         if kind == "eqn":
             out.append(f"# fallback: {item.primitive.name} (runs its impl)")
             continue
-        names = ", ".join(e.primitive.name for e in item.eqns)
-        out.append(f"# kernel {n}: shape {item.kir.shape}; equations: {names}")
-        out.append(item.kir.text())
+        if hasattr(item, "kir"):
+            names = ", ".join(e.primitive.name for e in item.eqns)
+            out.append(f"# kernel {n}: shape {item.kir.shape}; equations: {names}")
+            out.append(item.kir.text())
+        else:
+            out.append(f"# kernel {n}: native {item.kind} loop")
+            out.append(item.text())
         ir = llvm.kernel_ir_text(item, _offsets())
         if optimized_llvm:
             ir = target.optimized_ir(ir)
@@ -66,7 +70,7 @@ def cost_analysis(original, optimized, plan):
     flops = transcendentals = 0
     nbytes = 0
     fallbacks = collections.Counter()
-    kernels = fused = 0
+    kernels = fused = loops = 0
     for kind, item in plan.steps:
         if kind == "eqn":
             fallbacks[item.primitive.name] += 1
@@ -81,6 +85,9 @@ def cost_analysis(original, optimized, plan):
             continue
         kernels += 1
         fused += len(item.eqns)
+        if not hasattr(item, "kir"):
+            loops += 1
+            continue
         size = math.prod(item.kir.shape)
         for op in item.kir.ops:
             if op[0] in ("unary", "binary", "compare", "select", "math"):
@@ -92,6 +99,7 @@ def cost_analysis(original, optimized, plan):
     return {"flops": float(flops), "transcendentals": float(transcendentals),
             "bytes accessed": float(nbytes), "equations": len(original.eqns),
             "optimized_equations": len(optimized.eqns), "kernels": kernels,
+            "native_loops": loops,
             "fused_equations": fused, "fallback_equations": sum(fallbacks.values()),
             "fallback_primitives": dict(fallbacks),
             "virtual_equations": plan.stats.get("virtual_eqns", 0)}

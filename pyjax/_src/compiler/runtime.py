@@ -89,6 +89,20 @@ def _ufunc_of(kind):
             "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}[kind]
 
 
+class LoopCall:
+    """A native loop (compiler/loops.py) as a callable: ``results = call(*operands)``."""
+
+    def __init__(self, spec, addr):
+        self.fn = _KERNEL_TYPE(addr)
+        self.addr = addr
+        self.out_specs = [(tuple(v.aval.shape), np.dtype(v.aval.dtype)) for v in spec.out_vars]
+
+    def __call__(self, *ins):
+        outs = [np.empty(s, d) for s, d in self.out_specs]
+        self.fn((*ins, *outs), 0, 1, 0)
+        return outs
+
+
 class KernelCall:
     """A compiled kernel as a callable: ``outputs = call(*inputs)``."""
 

@@ -12,7 +12,7 @@ import threading
 import time
 
 from pyjax._src.compiler import kernel as kmod
-from pyjax._src.compiler.llvm import emit, irtext, target
+from pyjax._src.compiler.llvm import emit, emit_loop, irtext, target
 
 _memory = {}          # kernel key -> (address, layout, lanes)
 _lock = threading.Lock()
@@ -23,60 +23,65 @@ def kernel_key(kir):
     return hashlib.sha256(kir.text().encode()).hexdigest()
 
 
-def module_text(items, offsets):
-    """The IR of a module holding ``items``: [(name, kir, layout, lanes)]."""
+def _unit(spec):
+    """(key, layout, lanes, emitter) of a KernelSpec or a LoopSpec."""
+    if hasattr(spec, "kir"):
+        layout = kmod.Layout(spec.kir)
+        lanes = emit.choose_lanes(spec.kir, layout)
+        return (kernel_key(spec.kir), layout, lanes,
+                lambda mod, name, offsets: emit.emit_kernel(mod, spec.kir, layout, name, lanes,
+                                                            *offsets))
+    return (hashlib.sha256(spec.text().encode()).hexdigest(), None, 1,
+            lambda mod, name, offsets: emit_loop.emit_loop(mod, spec, name, *offsets))
+
+
+def module_text(units, offsets):
+    """The IR of a module holding ``units``: [(name, emitter)]."""
     mod = irtext.Module()
-    for name, kir, layout, lanes in items:
-        emit.emit_kernel(mod, kir, layout, name, lanes, *offsets)
+    for name, emitter in units:
+        emitter(mod, name, offsets)
     return mod.text()
 
 
 def build(specs, offsets):
-    """[(address, layout, lanes)] of each spec's kernel."""
+    """[(address, layout, lanes)] of each spec's function (kernel or loop)."""
     results = [None] * len(specs)
-    missing = []
+    missing = {}
     with _lock:
         for i, spec in enumerate(specs):
-            key = kernel_key(spec.kir)
+            key, layout, lanes, emitter = _unit(spec)
             hit = _memory.get(key)
             if hit is not None:
                 stats["memory_hits"] += 1
                 results[i] = hit
             else:
-                missing.append((i, key, spec))
+                missing.setdefault(key, (layout, lanes, emitter, []))[3].append(i)
         if not missing:
             return results
-        keys = sorted({key for _, key, _ in missing})
+        keys = sorted(missing)
         mkey = target.cache_key(keys + [repr(offsets)])
-        items, names = [], {}
-        for key in keys:
-            spec = next(s for _, k, s in missing if k == key)
-            layout = kmod.Layout(spec.kir)
-            lanes = emit.choose_lanes(spec.kir, layout)
-            name = f"pjk_{key[:24]}_{mkey[:8]}"
-            names[key] = (name, layout, lanes)
-            items.append((name, spec.kir, layout, lanes))
+        names = {key: f"pjk_{key[:24]}_{mkey[:8]}" for key in keys}
         obj = target.disk_get(mkey)
         if obj is not None:
             stats["disk_hits"] += 1
         else:
             t0 = time.perf_counter()
-            obj, _ = target.compile_ir(module_text(items, offsets))
+            text = module_text([(names[k], missing[k][2]) for k in keys], offsets)
+            obj, _ = target.compile_ir(text)
             stats["compile_seconds"] += time.perf_counter() - t0
             stats["compiled_modules"] += 1
             target.disk_put(mkey, obj)
-        addrs = target.load_object(obj, [n for n, _, _ in names.values()])
-        for key, (name, layout, lanes) in names.items():
-            if not addrs.get(name):
-                raise RuntimeError(f"kernel {name} missing from its object code")
-            _memory[key] = (addrs[name], layout, lanes)
-        for i, key, _ in missing:
-            results[i] = _memory[key]
+        addrs = target.load_object(obj, list(names.values()))
+        for key in keys:
+            layout, lanes, _, where = missing[key]
+            if not addrs.get(names[key]):
+                raise RuntimeError(f"kernel {names[key]} missing from its object code")
+            _memory[key] = (addrs[names[key]], layout, lanes)
+            for i in where:
+                results[i] = _memory[key]
         return results
 
 
 def kernel_ir_text(spec, offsets):
-    """The LLVM IR of one kernel (unoptimised, as emitted), for introspection."""
-    layout = kmod.Layout(spec.kir)
-    lanes = emit.choose_lanes(spec.kir, layout)
-    return module_text([("kernel", spec.kir, layout, lanes)], offsets)
+    """The LLVM IR of one kernel or loop (unoptimised, as emitted), for introspection."""
+    return module_text([("kernel", _unit(spec)[3])], offsets)

@@ -29,7 +29,7 @@ import numpy as np
 from pyjax._src.compiler.kernel import BOOL, bits_value
 from pyjax._src.compiler.llvm import mathlib
 from pyjax._src.compiler.llvm.irtext import (
-    BITS, INT_OF_FLOAT, Func, Val, elem_type, mangle, mem_type, vec)
+    BITS, Func, Val, elem_type, mangle, mem_type, vec)
 
 BLOCK = 256  # vectors per block of a float sum along the innermost dim
 UNROLL_MAX_OPS = 24  # vector loops with more ops per iteration are not unrolled
@@ -350,6 +350,8 @@ def emit_op(ctx, i, vals):
     xs = [vals[a] for a in args]
     if kind == "const":
         return f.const(elem_type(dtype), bits_value(attrs[0], dtype))
+    if kind == "arg":  # an input of a native loop's body
+        return ctx.args[attrs[0]]
     if kind == "load":
         inp, acc = attrs
         strides = ctx.layout.access_strides[acc]
