@@ -113,8 +113,6 @@ def test_expm(dtype, scale):
                                    atol=rtol * 1e-2)
 
 
-@pytest.mark.skip(reason="the compiler's inline pass does not finish on expm's jaxpr "
-                  "(pyjax/_src/compiler/passes.py); re-enable when it does")
 def test_expm_jit():
     a = (RNG.randn(4, 4) * 0.3).astype(np.float32)
     np.testing.assert_allclose(pyjax.jit(jsp.linalg.expm)(a), sla.expm(a), rtol=2e-4)

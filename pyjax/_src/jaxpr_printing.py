@@ -23,7 +23,7 @@ class _Names:
 
     def __call__(self, var):
         if type(var) is Literal:
-            return f"{var.val[()]}:{var.aval.str_short()}"
+            return f"{str(var.val[()])}:{var.aval.str_short()}"
         if type(var) is DropVar or var in self.unused:
             return "_"
         name = self.names.get(var)

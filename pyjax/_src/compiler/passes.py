@@ -10,7 +10,7 @@
    constant folding (inputs all literals or folded constants: evaluated now with the impl,
    up to FOLD_LIMIT elements) and common-subexpression elimination (key: primitive, params,
    inputs);
-3. dead-code elimination (every primitive is pure).
+3. dead-code elimination (equations of ``effectful`` primitives are always kept).
 
 The result is a Jaxpr whose constvars are the folded (non-scalar) constants, returned with their
 values; scalar results of folding become literals.
@@ -88,11 +88,12 @@ class _Optimizer:
         if out is not None:
             self.alias[eqn.outvars[0]] = out
             return
-        if self.fold(eqn, invars):
+        effectful = getattr(prim, "effectful", False)
+        if not effectful and self.fold(eqn, invars):
             return
         eqn = eqn.replace(invars=invars) if invars != list(eqn.invars) else eqn
         eqn = self.rewrite(eqn)
-        key = self.cse_key(eqn)
+        key = None if effectful else self.cse_key(eqn)
         if key is not None:
             prev = self.cse.get(key)
             if prev is not None:
@@ -239,7 +240,7 @@ def optimize(jaxpr, known=None):
     live = {v for v in outvars if type(v) is not Literal}
     kept = []
     for eqn in reversed(opt.eqns):
-        if any(o in live for o in eqn.outvars):
+        if any(o in live for o in eqn.outvars) or getattr(eqn.primitive, "effectful", False):
             kept.append(eqn)
             for v in eqn.invars:
                 if type(v) is not Literal:
