@@ -8,6 +8,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
+import pyjax
 from pyjax._src import core
 from pyjax._src import lax
 from pyjax._src.api import jit, make_jaxpr
@@ -628,3 +629,51 @@ def test_vmap_of_grad_and_grad_of_vmap(name):
     total = grad(lambda xs: R.reduce_sum(vmap(f)(xs), (0,)))
     _close(total(ArrayImpl(xs)), per, exact=False)
     _close(vmap(grad(f), in_axes=1)(ArrayImpl(np.moveaxis(xs, 0, 1))), per, exact=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# every elementwise primitive of the unary/nary factories, against stacking
+
+_PARAMS = {"integer_pow": {"y": 3}, "round": {"rounding_method": 1},
+           "convert_element_type": {"new_dtype": np.dtype(np.int32), "weak_type": False,
+                                    "sharding": None},
+           "bitcast_convert_type": {"new_dtype": np.dtype(np.int32)},
+           "reduce_precision": {"exponent_bits": 5, "mantissa_bits": 10}}
+
+
+def _elementwise_cases():
+    rng = np.random.default_rng(0)
+    cases = []
+    for name in sorted(dir(ew)):
+        p = getattr(ew, name)
+        if not name.endswith("_p") or not isinstance(p, core.Primitive) or p.multiple_results:
+            continue
+        params = _PARAMS.get(p.name, {})
+        for dtype in (np.float32, np.int32, np.bool_):
+            for arity in (2, 1):
+                args = [core.ShapedArray((3, 4), dtype) for _ in range(arity)]
+                try:
+                    p.abstract_eval(*args, **params)
+                except (TypeError, ValueError, IndexError, KeyError):
+                    continue
+                vals = [(rng.uniform(0.1, 0.9, (3, 4)) * (1 if dtype == np.float32 else 10))
+                        .astype(dtype) for _ in range(arity)]
+                cases.append(pytest.param(p, params, vals, id=f"{p.name}-{np.dtype(dtype).name}"))
+                break
+            else:
+                continue
+            break
+    return cases
+
+
+@pytest.mark.parametrize("prim,params,vals", _elementwise_cases())
+@pytest.mark.parametrize("in_axis,out_axis", [(0, 0), (1, 1), (-1, 0), (0, -1)])
+def test_elementwise_primitive(prim, params, vals, in_axis, out_axis):
+    f = lambda *xs: prim.bind(*xs, **params)  # noqa: E731
+    # Batch the first operand; hold the others fixed (one slice) to mix batched and unbatched.
+    fixed = [ArrayImpl(np.moveaxis(v, in_axis, 0)[0]) for v in vals[1:]]
+    got = pyjax.vmap(f, in_axes=(in_axis,) + (None,) * len(fixed), out_axes=out_axis)(
+        ArrayImpl(vals[0]), *fixed)
+    rows = [f(ArrayImpl(r), *fixed) for r in np.moveaxis(vals[0], in_axis, 0)]
+    want = np.moveaxis(np.stack([np.asarray(r) for r in rows]), 0, out_axis)
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-6, equal_nan=True)
