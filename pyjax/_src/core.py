@@ -29,8 +29,8 @@ class ShapedArray:
     array_abstraction_level = 1
 
     def __init__(self, shape, dtype, weak_type=False):
-        self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        self.shape = shape if type(shape) is tuple else tuple(shape)
+        self.dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)
         self.weak_type = bool(weak_type)
         self._hash = None
 
@@ -179,14 +179,24 @@ class _State:
 _state = _State()
 
 
-@contextlib.contextmanager
-def set_current_trace(trace):
-    prev = _state.trace
-    _state.trace = trace
-    try:
-        yield
-    finally:
-        _state.trace = prev
+class set_current_trace:
+    """``with set_current_trace(t):`` makes ``t`` the current trace for the block.
+
+    A class rather than a generator-based context manager: transformations enter it for every
+    primitive they process, so its cost matters.
+    """
+
+    __slots__ = ("trace", "prev")
+
+    def __init__(self, trace):
+        self.trace = trace
+
+    def __enter__(self):
+        self.prev = _state.trace
+        _state.trace = self.trace
+
+    def __exit__(self, *exc):
+        _state.trace = self.prev
 
 
 def current_trace():
