@@ -25,17 +25,25 @@ from pyjax._src.interpreters import staging
 class Zero:
     """A symbolic zero tangent or cotangent of a given abstract value."""
 
-    __slots__ = ("aval",)
+    __slots__ = ("_aval", "_primal")
 
     def __init__(self, aval):
-        self.aval = aval
+        self._aval, self._primal = aval, None
+
+    @property
+    def aval(self):
+        if self._aval is None:  # computed on demand: most zeros are only tested for
+            self._aval = tangent_aval(core.get_aval(self._primal))
+        return self._aval
 
     def __repr__(self):
         return f"Zero({self.aval})"
 
     @staticmethod
     def from_primal_value(x):
-        return Zero(tangent_aval(core.get_aval(x)))
+        zero = Zero(None)
+        zero._primal = x
+        return zero
 
 
 def tangent_aval(aval):
