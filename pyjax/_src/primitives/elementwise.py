@@ -53,8 +53,9 @@ rsqrt_p = unary("rsqrt", INEXACT, lambda x: np.reciprocal(np.sqrt(x)))
 cbrt_p = unary("cbrt", FLOATING, np.cbrt)
 abs_p = unary("abs", NUMBER, np.abs, result_dtype=_real_dtype)
 not_p = unary("not", INT_OR_BOOL, np.invert)
-population_count_p = unary("population_count", INTEGER,
-                           lambda x: np.bitwise_count(x).astype(x.dtype))
+# XLA counts the bits of the two's-complement pattern (np.bitwise_count counts |x|'s).
+population_count_p = unary("population_count", INTEGER, lambda x: np.bitwise_count(
+    x.view(np.dtype(f"u{x.dtype.itemsize}")) if x.dtype.kind == "i" else x).astype(x.dtype))
 real_p = unary("real", COMPLEX, np.real, result_dtype=_real_dtype)
 imag_p = unary("imag", COMPLEX, np.imag, result_dtype=_real_dtype)
 conj_p = unary("conj", COMPLEX, np.conjugate)
