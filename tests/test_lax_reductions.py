@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from pyjax._src.api import jit, make_jaxpr
-from pyjax._src.array import ArrayImpl
 from pyjax._src.primitives import reductions as R
+from helpers import arr
+from helpers import rand as _rand
 
 BF16 = ml_dtypes.bfloat16
 DTYPES = [np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16, BF16, np.float32,
@@ -19,21 +20,8 @@ SHAPES_AXES = [((), ()), ((5,), (0,)), ((5,), ()), ((3, 4), (1,)), ((3, 4), (0, 
 
 
 def rand(shape, dtype, seed=0, low=-50, high=50):
-    rng = np.random.RandomState(seed)
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return np.asarray(rng.rand(*shape) > 0.5)
-    if dtype.kind == "u":
-        return np.asarray(rng.randint(0, high, size=shape)).astype(dtype)
-    if dtype.kind == "i":
-        return np.asarray(rng.randint(low, high, size=shape)).astype(dtype)
-    if dtype.kind == "c":
-        return np.asarray(rng.randn(*shape) + 1j * rng.randn(*shape)).astype(dtype)
-    return np.asarray(rng.randn(*shape)).astype(dtype)
+    return _rand(shape, dtype, seed, low, high)
 
-
-def arr(x, weak=False):
-    return ArrayImpl(np.asarray(x), weak)
 
 
 def _leaves(out):

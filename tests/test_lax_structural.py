@@ -6,8 +6,8 @@ import pytest
 
 from pyjax._src import core
 from pyjax._src.api import jit, make_jaxpr
-from pyjax._src.array import ArrayImpl
 from pyjax._src.primitives import structural as S
+from helpers import arr
 
 DTYPES = [np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16, ml_dtypes.bfloat16,
           np.float32, np.complex64]
@@ -25,9 +25,6 @@ def rand(shape, dtype, seed=0):
         return np.asarray(rng.randn(*shape) + 1j * rng.randn(*shape)).astype(dtype)
     return np.asarray(rng.randn(*shape)).astype(dtype)
 
-
-def arr(x, weak=False):
-    return ArrayImpl(np.asarray(x), weak)
 
 
 def _leaves(out):

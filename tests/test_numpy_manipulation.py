@@ -8,8 +8,8 @@ import pytest
 
 from pyjax._src import core
 from pyjax._src.api import jit, make_jaxpr
-from pyjax._src.array import ArrayImpl
 from pyjax._src.numpy import manipulation as jnp
+from helpers import arr
 
 DTYPES = [np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16, ml_dtypes.bfloat16,
           np.float32, np.complex64]
@@ -31,9 +31,6 @@ def rand(shape, dtype=np.float32, seed=0):
         return np.asarray(rng.randn(*shape) + 1j * rng.randn(*shape)).astype(dtype)
     return np.asarray(rng.randn(*shape)).astype(dtype)
 
-
-def arr(x, weak=False):
-    return ArrayImpl(np.asarray(x), weak)
 
 
 def _leaves(out):

@@ -10,9 +10,9 @@ import pytest
 import pyjax
 import pyjax.numpy as jnp
 from pyjax._src.api import jit, make_jaxpr
-from pyjax._src.array import ArrayImpl
 from pyjax._src.config import enable_x64
 from pyjax.errors import ConcretizationTypeError
+from helpers import arr, rand
 
 BF16 = ml_dtypes.bfloat16
 DTYPES = [np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16, BF16, np.float32,
@@ -29,23 +29,6 @@ SHAPES_AXES = [((), None), ((5,), None), ((5,), 0), ((5,), -1), ((3, 4), 1), ((3
                ((2, 0, 3), (0, 2))]
 NONEMPTY = [sa for sa in SHAPES_AXES if 0 not in sa[0]]
 
-
-def rand(shape, dtype, seed=0, low=-20, high=20):
-    rng = np.random.RandomState(seed)
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return np.asarray(rng.rand(*shape) > 0.5)
-    if dtype.kind == "u":
-        return np.asarray(rng.randint(0, high, size=shape)).astype(dtype)
-    if dtype.kind == "i":
-        return np.asarray(rng.randint(low, high, size=shape)).astype(dtype)
-    if dtype.kind == "c":
-        return np.asarray(rng.randn(*shape) + 1j * rng.randn(*shape)).astype(dtype)
-    return np.asarray(rng.randn(*shape)).astype(dtype)
-
-
-def arr(x, weak=False):
-    return ArrayImpl(np.asarray(x), weak)
 
 
 def tol(dtype):

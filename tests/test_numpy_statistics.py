@@ -8,30 +8,13 @@ import pytest
 
 import pyjax.numpy as jnp
 from pyjax._src.api import jit, make_jaxpr
-from pyjax._src.array import ArrayImpl
 from pyjax._src.config import enable_x64
 from pyjax.errors import ConcretizationTypeError
+from helpers import arr, rand
 
 BF16 = ml_dtypes.bfloat16
 METHODS = ["linear", "lower", "higher", "midpoint", "nearest"]
 
-
-def rand(shape, dtype, seed=0, low=-20, high=20):
-    rng = np.random.RandomState(seed)
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return np.asarray(rng.rand(*shape) > 0.5)
-    if dtype.kind == "u":
-        return np.asarray(rng.randint(0, high, size=shape)).astype(dtype)
-    if dtype.kind == "i":
-        return np.asarray(rng.randint(low, high, size=shape)).astype(dtype)
-    if dtype.kind == "c":
-        return np.asarray(rng.randn(*shape) + 1j * rng.randn(*shape)).astype(dtype)
-    return np.asarray(rng.randn(*shape)).astype(dtype)
-
-
-def arr(x, weak=False):
-    return ArrayImpl(np.asarray(x), weak)
 
 
 def _leaves(out):
