@@ -13,6 +13,10 @@ names (``K = random.PRNGKey(42)``, ``TK = random.key(42)``, ``KS = random.split(
 patterns (``hex``: one word per element, complex as real/imag pairs; typed keys: their key
 data), NumPy's shortest reprs, JAX's repr (``text``) for small results, and for calls that raise,
 the exception class and message. tests/test_random.py replays every case on pyjax.
+
+``--extra`` records EXTRA_CASES (orthogonal, gumbel/categorical/choice modes, multinomial,
+out_sharding, sorting, typed-key semantics) with EXTRA_PRELUDE into
+tests/data/random_golden_extra.json instead, replayed by tests/test_random_extra.py.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(os.path.dirname(HERE), "tests", "data", "random_golden.json")
+OUT_EXTRA = os.path.join(os.path.dirname(HERE), "tests", "data", "random_golden_extra.json")
 
 # (id, expression, modes). Modes: e = eager, j = jit, v = vmap over KS (K inside is one key).
 CASES = [
@@ -289,6 +294,137 @@ CONFIGS = {
 PRELUDE = ("K = random.PRNGKey(42); TK = random.key(42); KS = random.split(random.PRNGKey(7), 3); "
            "TKS = random.wrap_key_data(KS)")
 
+# Recorded with --extra into OUT_EXTRA (the cases above stay as recorded in OUT).
+_W4 = "jnp.array([.1, .2, .3, .2, .2], jnp.float32)"
+EXTRA_CASES = [
+    # -- orthogonal: QR (LAPACK geqrf + orgqr) of a normal matrix, columns signed by diag(R)
+    ("orthogonal_4", "random.orthogonal(K, 4)", "ejv"),
+    ("orthogonal_typed", "random.orthogonal(TK, 3)", "ej"),
+    ("orthogonal_batch", "random.orthogonal(K, 3, (2,))", "ej"),
+    ("orthogonal_wide", "random.orthogonal(K, 2, m=5)", "ej"),
+    ("orthogonal_tall", "random.orthogonal(K, 5, m=2)", "ej"),
+    ("orthogonal_1", "random.orthogonal(K, 1)", "e"),
+    ("orthogonal_f64", "random.orthogonal(K, 3, dtype=jnp.float64)", "e"),
+    ("orthogonal_c64", "random.orthogonal(K, 3, dtype=jnp.complex64)", "ej"),
+    ("orthogonal_c128", "random.orthogonal(K, 3, dtype=jnp.complex128)", "e"),
+    ("orthogonal_150_strided", "random.orthogonal(K, 150, m=140)[::15, ::14]", "e"),
+    ("orthogonal_bad_dtype", "random.orthogonal(K, 3, dtype=jnp.int32)", "e"),
+    ("orthogonal_out_sharding", "random.orthogonal(K, 3, out_sharding='x')", "e"),
+    # -- gumbel modes, and the samplers that pass a mode on to gumbel
+    ("gumbel_highest", "random.gumbel(K, (8,), mode='highest')", "ejv"),
+    ("gumbel_highest_scalar", "random.gumbel(TK, mode='highest')", "ej"),
+    ("gumbel_highest_512", "random.gumbel(K, (512,), mode='highest')", "ej"),
+    ("gumbel_highest_f16", "random.gumbel(K, (4,), jnp.float16, mode='highest')", "e"),
+    ("gumbel_highest_bf16", "random.gumbel(K, (4,), jnp.bfloat16, mode='highest')", "e"),
+    ("gumbel_highest_f64", "random.gumbel(K, (4,), jnp.float64, mode='highest')", "e"),
+    ("gumbel_high_f16", "random.gumbel(K, (4,), jnp.float16, mode='high')", "ej"),
+    ("gumbel_high_512", "random.gumbel(K, (512,), mode='high')", "e"),
+    ("gumbel_low_512", "random.gumbel(K, (512,), mode='low')", "e"),
+    ("gumbel_flag_default", "with_flag('jax_high_dynamic_range_gumbel', True, "
+                            "lambda: random.gumbel(K, (4,)))", "ej"),
+    ("gumbel_bad_mode", "random.gumbel(K, (2,), mode='x')", "e"),
+    ("categorical_highest", "random.categorical(K, jnp.array([0., 1., 2., -1.]), shape=(6,), "
+                            "mode='highest')", "ejv"),
+    ("categorical_high", "random.categorical(K, jnp.array([0., 1., 2., -1.]), shape=(6,), "
+                         "mode='high')", "ej"),
+    ("categorical_noreplace_highest", "random.categorical(K, jnp.array([0., 1., 2., 3.]), "
+                                      "shape=(3,), replace=False, mode='highest')", "e"),
+    ("categorical_flag_default", "with_flag('jax_high_dynamic_range_gumbel', True, "
+                                 "lambda: random.categorical(K, jnp.zeros(5), shape=(4,)))", "e"),
+    ("categorical_bad_mode", "random.categorical(K, jnp.zeros(3), mode='x')", "e"),
+    ("choice_p_noreplace_high", f"random.choice(K, 5, (3,), replace=False, p={_W4}, "
+                                "mode='high')", "ej"),
+    ("choice_p_noreplace_highest", f"random.choice(K, 5, (3,), replace=False, p={_W4}, "
+                                   "mode='highest')", "e"),
+    ("bernoulli_high_p_array", "random.bernoulli(K, jnp.array([0.1, 0.5, 0.9]), mode='high')",
+     "ejv"),
+    ("bernoulli_bad_mode", "random.bernoulli(K, 0.5, (2,), mode='x')", "e"),
+    # -- multinomial: a scan of binomials over the outcomes
+    ("multinomial", "random.multinomial(K, 10., jnp.array([.2, .3, .5]))", "ejv"),
+    ("multinomial_int_dtype", "random.multinomial(K, 10, jnp.array([.2, .3, .5]), "
+                              "dtype=jnp.int32)", "ej"),
+    ("multinomial_batch", "random.multinomial(K, jnp.array([5., 100.]), jnp.array([[.2, .3, .5],"
+                          " [.1, .1, .8]]))", "ej"),
+    ("multinomial_shape", "random.multinomial(K, 7., jnp.array([.2, .3, .5]), shape=(2, 3))",
+     "e"),
+    ("multinomial_typed", "random.multinomial(TK, 50., jnp.array([.25, .25, .5]))", "e"),
+    ("multinomial_unroll", "random.multinomial(K, 20., jnp.array([.5, .5]), unroll=2)", "e"),
+    ("multinomial_zero_p", "random.multinomial(K, 20., jnp.array([.5, 0., .5, 0.]))", "e"),
+    ("multinomial_list_p", "random.multinomial(K, 3., [.5, .5])", "e"),
+    # -- out_sharding (pyjax has one device: only None)
+    ("uniform_out_sharding_none", "random.uniform(K, (2,), out_sharding=None)", "e"),
+    ("uniform_out_sharding_bad", "random.uniform(K, (2,), out_sharding=1)", "e"),
+    ("gamma_out_sharding_bad", "random.gamma(K, 2., (2,), out_sharding='x')", "e"),
+    # -- permutations of larger arrays and the sorts under them
+    ("permutation_50000_strided", "random.permutation(K, 50000)[::500]", "ej"),
+    ("permutation_typed_1000", "random.permutation(TK, 1000)[:20]", "e"),
+    ("permutation_2d_independent", "random.permutation(K, jnp.arange(60.).reshape(6, 10), "
+                                   "axis=1, independent=True)", "ej"),
+    ("sort_key_val_float_ties", "jax.lax.sort_key_val(TIES, jnp.arange(10))", "ej"),
+    ("sort_float_ties", "jax.lax.sort(TIES)", "ej"),
+    ("sort_bf16_ties", "jax.lax.sort(TIES.astype(jnp.bfloat16))", "e"),
+    ("argsort_float_ties", "jnp.argsort(TIES)", "e"),
+    ("sort_int32_axis0", "jax.lax.sort(random.randint(K, (50, 3), -5, 5), dimension=0)", "e"),
+    ("sort_key_val_u32_ties", "jax.lax.sort_key_val(random.randint(K, (40,), 0, 4)"
+                              ".astype(jnp.uint32), jnp.arange(40))", "e"),
+    # -- typed key arrays: comparisons, arithmetic, indexing, jnp functions
+    ("key_eq", "TK == TK", "ej"),
+    ("key_ne", "TK != TK", "ej"),
+    ("key_eq_vmap", "random.wrap_key_data(K) == random.fold_in(random.wrap_key_data(K), 0)",
+     "ejv"),
+    ("keys_eq_one", "random.split(TK, 4) == random.split(TK, 4)[1]", "ej"),
+    ("keys_ne_reversed", "random.split(TK, 3) != random.split(TK, 3)[::-1]", "ej"),
+    ("jnp_equal_keys", "jnp.equal(random.split(TK, 3), TK)", "e"),
+    ("jnp_not_equal_keys", "jnp.not_equal(TK, random.split(TK, 2))", "e"),
+    ("lax_eq_keys", "jax.lax.eq(TK, TK)", "e"),
+    ("key_eq_raw", "TK == K", "e"),
+    ("key_eq_int", "TK == 1", "e"),
+    ("key_add_int", "TK + 1", "ej"),
+    ("int_add_key", "1 + TK", "e"),
+    ("key_mul_int", "TK * 2", "e"),
+    ("key_div_int", "TK / 2", "e"),
+    ("key_floordiv_int", "TK // 2", "e"),
+    ("key_mod_int", "TK % 2", "e"),
+    ("key_index_array", "random.split(TK, 4)[jnp.array([3, 0])]", "ej"),
+    ("key_index_bool", "random.split(TK, 4)[jnp.array([True, False, True, False])]", "e"),
+    ("key_index_reverse", "random.split(TK, 4)[::-1]", "ej"),
+    ("key_index_newaxis", "random.split(TK, 4)[None, 1:3]", "e"),
+    ("key_take", "jnp.take(random.split(TK, 4), jnp.array([1, 0]))", "ej"),
+    ("key_where", "jnp.where(jnp.array([True, False]), random.split(TK), TK)", "ej"),
+    ("key_concatenate", "jnp.concatenate([random.split(TK), TK[None]])", "e"),
+    ("key_stack", "jnp.stack([TK, random.fold_in(TK, 1)])", "e"),
+    ("key_array_of_list", "jnp.array([TK, random.fold_in(TK, 1)])", "e"),
+    ("key_broadcast_to", "jnp.broadcast_to(TK, (3,))", "e"),
+    ("key_reshape_T", "random.split(TK, 4).reshape(2, 2).T", "e"),
+    ("key_scan_carry", "jax.lax.scan(lambda c, x: (random.fold_in(c, 1), c), TK, None, "
+                       "length=3)[1]", "e"),
+    ("key_cond", "jax.lax.cond(True, lambda: random.fold_in(TK, 1), lambda: TK)", "e"),
+    ("key_zeros", "jnp.zeros((2,), random.key(0).dtype)", "e"),
+    ("key_ones_like", "jnp.ones_like(random.split(TK))", "ej"),
+    ("key_full_like", "jnp.full_like(random.split(TK), 7)", "e"),
+    ("key_take_out_of_bounds", "jnp.take(random.split(TK, 3), jnp.array([5, -1]))", "e"),
+    ("key_device_get", "jax.device_get(random.split(TK))", "e"),
+    ("key_astype", "random.split(TK).astype(jnp.uint32)", "e"),
+    ("key_sum_method", "random.split(TK).sum()", "e"),
+    ("key_real", "random.split(TK).real", "e"),
+    ("key_convert", "jax.lax.convert_element_type(TK, jnp.uint32)", "ej"),
+    ("key_bitcast", "jax.lax.bitcast_convert_type(TK, jnp.uint32)", "e"),
+    ("key_sort", "jnp.sort(random.split(TK, 3))", "ej"),
+    ("key_argsort", "jnp.argsort(random.split(TK, 3))", "e"),
+]
+EXTRA_PRELUDE = PRELUDE + """
+TIES = jnp.array([1., jnp.nan, -0., 0., -jnp.inf, jnp.inf, -jnp.nan, 0., -0., -1.], jnp.float32)
+
+
+def with_flag(name, value, fn):
+    old = getattr(jax.config, name)
+    jax.config.update(name, value)
+    try:
+        return fn()
+    finally:
+        jax.config.update(name, old)
+"""
+
 
 def encode(x, np):
     """A JSON record of a result (array, typed key array, scalar or string)."""
@@ -318,7 +454,23 @@ def encode(x, np):
     return rec
 
 
-def run_config(name):
+def record_signatures():
+    """The public names of jax.random, with (name, kind, default) per parameter of callables."""
+    import inspect
+    from jax import random
+    out = {}
+    for name in sorted(n for n in dir(random) if not n.startswith("_")):
+        try:
+            params = inspect.signature(getattr(random, name)).parameters.values()
+        except (TypeError, ValueError):  # not a function (a primitive, a class without one)
+            out[name] = None
+            continue
+        out[name] = [[p.name, p.kind.name, None if p.default is p.empty else repr(p.default)]
+                     for p in params]
+    return out
+
+
+def run_config(name, extra=False):
     import warnings
     import jax
     import jax.numpy as jnp
@@ -327,9 +479,10 @@ def run_config(name):
     for flag, value in CONFIGS[name].items():
         jax.config.update(flag, value)
     env = {"jax": jax, "jnp": jnp, "np": np, "random": random}
-    exec(PRELUDE, env)
+    prelude = EXTRA_PRELUDE if extra else PRELUDE
+    exec(prelude, env)
     cases = []
-    for cid, expr, modes in CASES:
+    for cid, expr, modes in EXTRA_CASES if extra else CASES:
         for mode in modes:
             rec = {"id": cid if mode == "e" else f"{cid}__{mode}", "call": expr, "mode": mode}
             try:
@@ -350,26 +503,31 @@ def run_config(name):
                 rec["error"] = {"type": type(e).__name__, "message": str(e)}
             cases.append(rec)
     result = {"config": name, "jax_version": jax.__version__, **CONFIGS[name],
-              "prelude": PRELUDE, "cases": cases}
-    if name == "x64_on":
+              "prelude": prelude, "cases": cases}
+    if extra:
+        result["signatures"] = record_signatures()
+    if name == "x64_on" and not extra:
         result["kernels"] = record_kernels()
     return result
 
 
 def main():
+    extra = "--extra" in sys.argv
     if len(sys.argv) > 2 and sys.argv[1] == "--config":
-        json.dump(run_config(sys.argv[2]), sys.stdout)
+        json.dump(run_config(sys.argv[2], extra), sys.stdout)
         return
     out = {}
     for name in CONFIGS:
-        res = subprocess.run([sys.executable, __file__, "--config", name], check=True,
-                             capture_output=True, text=True)
+        res = subprocess.run([sys.executable, __file__, "--config", name]
+                             + (["--extra"] if extra else []),
+                             check=True, capture_output=True, text=True)
         out[name] = json.loads(res.stdout)
         n_err = sum("error" in c for c in out[name]["cases"])
         print(f"{name}: {len(out[name]['cases'])} cases ({n_err} errors)")
-    with open(OUT, "w") as f:
+    path = OUT_EXTRA if extra else OUT
+    with open(path, "w") as f:
         json.dump(out, f, indent=1)
-    print("wrote", OUT)
+    print("wrote", path)
 
 
 if __name__ == "__main__":

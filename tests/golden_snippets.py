@@ -287,33 +287,18 @@ def f(x, n):
     return x * 2 if n > 0 else x
 jax.jit(f, static_argnums=1)(jnp.ones(2), 1)
 """)
-add("leak_eager_use", """
+# A jitted function that leaks its tracer into ``leaked``.
+_LEAK = """
 leaked = []
 @jax.jit
 def f(x):
     leaked.append(x)
     return x
 f(jnp.ones(5))
-leaked[0] + 1
-""", exc_lines=3)
-add("leak_in_other_jit", """
-leaked = []
-@jax.jit
-def f(x):
-    leaked.append(x)
-    return x
-f(jnp.ones(5))
-jax.jit(lambda y: y + leaked[0])(jnp.ones(5))
-""", exc_lines=3)
-add("leak_repr", """
-leaked = []
-@jax.jit
-def f(x):
-    leaked.append(x)
-    return x
-f(jnp.ones(5))
-repr(leaked[0])
-""")
+"""
+add("leak_eager_use", _LEAK + "leaked[0] + 1\n", exc_lines=3)
+add("leak_in_other_jit", _LEAK + "jax.jit(lambda y: y + leaked[0])(jnp.ones(5))\n", exc_lines=3)
+add("leak_repr", _LEAK + "repr(leaked[0])\n")
 add("mro_names", """
 e = jax.errors
 [[c.__name__ for c in k.__mro__] for k in (e.ConcretizationTypeError,

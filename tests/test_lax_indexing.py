@@ -7,34 +7,19 @@ import pytest
 
 from pyjax._src import core
 from pyjax._src.api import jit, make_jaxpr
-from pyjax._src.array import ArrayImpl
 from pyjax._src.primitives import elementwise as ew
 from pyjax._src.primitives.indexing import (
     GatherDimensionNumbers as GDN, GatherScatterMode as Mode, gather, gather_p)
 from pyjax._src.primitives.scatter import (
     ScatterDimensionNumbers as SDN, scatter, scatter_add, scatter_apply, scatter_max,
     scatter_min, scatter_mul, scatter_sub)
+from helpers import arr_as as A
+from helpers import int_values as values
 
 bf16 = np.dtype(ml_dtypes.bfloat16)
 ALL_DTYPES = [np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16, bf16, np.float32,
               np.complex64]
 MODES = [None, "clip", "fill", "promise_in_bounds"]
-
-
-def A(x, dtype=None, weak=False):
-    return ArrayImpl(np.asarray(x, dtype), weak)
-
-
-def values(shape, dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.integers(0, 2, shape).astype(bool)
-    if dtype.kind == "c":
-        return (rng.integers(-9, 9, shape) + 1j * rng.integers(-9, 9, shape)).astype(dtype)
-    if dtype.kind == "u":
-        return rng.integers(0, 200, shape).astype(dtype)
-    return rng.integers(-100, 100, shape).astype(dtype)
 
 
 # -- reference implementations: explicit loops over every output / update element ----------------
@@ -46,6 +31,24 @@ def ref_fill(dtype):
     if dtype.kind in "iu":
         return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
     return np.nan
+
+
+def ref_window_start(operand_shape, indices, g, index_map, batching_dims, sizes):
+    """The start of the window at batch position ``g``: ``indices[g]`` for the dimensions of
+    ``index_map``, clamped so a window of ``sizes`` fits, and ``g`` itself along the batching
+    dimensions (pairs of operand and indices dimensions). Also whether any index was out of
+    bounds (before clamping)."""
+    start = [0] * len(operand_shape)
+    oob = False
+    for k, d in enumerate(index_map):
+        s = int(indices[g + (k,)])
+        hi = operand_shape[d] - sizes[d]
+        if s < 0 or s > hi:
+            oob = True
+        start[d] = min(max(s, 0), hi)
+    for od, idim in batching_dims:
+        start[od] = g[idim]
+    return start, oob
 
 
 def ref_gather(operand, indices, dn, slice_sizes, mode=None, fill_value=None):
@@ -68,16 +71,9 @@ def ref_gather(operand, indices, dn, slice_sizes, mode=None, fill_value=None):
     batch_positions = [p for p in range(out_rank) if p not in dn.offset_dims]
     for out_idx in np.ndindex(*out_shape):
         g = tuple(out_idx[p] for p in batch_positions)
-        start = [0] * operand.ndim
-        oob = False
-        for k, d in enumerate(dn.start_index_map):
-            s = int(indices[g + (k,)])
-            hi = operand.shape[d] - slice_sizes[d]
-            if s < 0 or s > hi:
-                oob = True
-            start[d] = min(max(s, 0), hi)
-        for od, idim in zip(dn.operand_batching_dims, dn.start_indices_batching_dims):
-            start[od] = g[idim]
+        start, oob = ref_window_start(
+            operand.shape, indices, g, dn.start_index_map,
+            zip(dn.operand_batching_dims, dn.start_indices_batching_dims), slice_sizes)
         full = list(start)
         for i, d in enumerate(offset_operand_dims):
             full[d] += out_idx[dn.offset_dims[i]]
@@ -99,16 +95,9 @@ def ref_scatter(operand, indices, updates, dn, op, mode=None):
     scatter_dims = [d for d in range(updates.ndim) if d not in dn.update_window_dims]
     for u_idx in np.ndindex(*updates.shape):
         g = tuple(u_idx[d] for d in scatter_dims)
-        start = [0] * operand.ndim
-        oob = False
-        for k, d in enumerate(dn.scatter_dims_to_operand_dims):
-            s = int(indices[g + (k,)])
-            hi = operand.shape[d] - sizes[d]
-            if s < 0 or s > hi:
-                oob = True
-            start[d] = min(max(s, 0), hi)
-        for od, idim in zip(dn.operand_batching_dims, dn.scatter_indices_batching_dims):
-            start[od] = g[idim]
+        start, oob = ref_window_start(
+            operand.shape, indices, g, dn.scatter_dims_to_operand_dims,
+            zip(dn.operand_batching_dims, dn.scatter_indices_batching_dims), sizes)
         if oob and mode is not Mode.CLIP:
             continue
         full = list(start)

@@ -1,4 +1,5 @@
 """lax.dot_general, lax.dot and lax.batch_matmul against a loop-based reference."""
+import functools
 import itertools
 
 import ml_dtypes
@@ -6,27 +7,13 @@ import numpy as np
 import pytest
 
 from pyjax._src.api import jit, make_jaxpr
-from pyjax._src.array import ArrayImpl
 from pyjax._src.primitives.linear import (
     Precision, batch_matmul, canonicalize_precision, dot, dot_general)
+from helpers import arr_as as A
+from helpers import int_values
 
 bf16 = np.dtype(ml_dtypes.bfloat16)
-
-
-def A(x, dtype=None, weak=False):
-    return ArrayImpl(np.asarray(x, dtype), weak)
-
-
-def values(shape, dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.integers(0, 2, shape).astype(bool)
-    if dtype.kind == "c":
-        return (rng.integers(-5, 5, shape) + 1j * rng.integers(-5, 5, shape)).astype(dtype)
-    if dtype.kind == "u":
-        return rng.integers(0, 50, shape).astype(dtype)
-    return rng.integers(-20, 20, shape).astype(dtype)
+values = functools.partial(int_values, bound=20, unsigned_high=50, complex_bound=5)
 
 
 def ref_dot_general(lhs, rhs, dn, out_dtype):

@@ -6,15 +6,11 @@ import pytest
 
 from pyjax._src.api import jit, make_jaxpr
 from pyjax._src.primitives import reductions as R
-from helpers import arr
+from helpers import (DTYPE_IDS, DTYPES, NUMERIC, NUMERIC_IDS, arr, assert_close, check,
+                     raises_both, wide)
 from helpers import rand as _rand
 
 BF16 = ml_dtypes.bfloat16
-DTYPES = [np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16, BF16, np.float32,
-          np.complex64]
-DTYPE_IDS = [np.dtype(d).name for d in DTYPES]
-NUMERIC = DTYPES[1:]
-NUMERIC_IDS = DTYPE_IDS[1:]
 SHAPES_AXES = [((), ()), ((5,), (0,)), ((5,), ()), ((3, 4), (1,)), ((3, 4), (0, 1)),
                ((2, 3, 4), (0, 2)), ((0,), (0,)), ((2, 0, 3), (1,)), ((2, 0, 3), (0, 2))]
 
@@ -23,58 +19,11 @@ def rand(shape, dtype, seed=0, low=-50, high=50):
     return _rand(shape, dtype, seed, low, high)
 
 
-
-def _leaves(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def assert_close(out, expected, rtol=0.0):
-    out, expected = np.asarray(out), np.asarray(expected)
-    assert out.dtype == expected.dtype, (out.dtype, expected.dtype)
-    assert out.shape == expected.shape, (out.shape, expected.shape)
-    if out.dtype == BF16:
-        out, expected = out.astype(np.float32), expected.astype(np.float32)
-    if rtol:
-        np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol)
-    else:
-        np.testing.assert_array_equal(out, expected)
-
-
-def check(fun, args, expected, weak=None, rtol=0.0):
-    """``fun(*args)`` eagerly and under jit matches ``expected``; make_jaxpr agrees on types."""
-    eager = _leaves(fun(*args))
-    jitted = _leaves(jit(fun)(*args))
-    avals = make_jaxpr(fun)(*args).out_avals
-    expected = _leaves(expected)
-    for e, j, a, x in zip(eager, jitted, avals, expected, strict=True):
-        assert_close(e, x, rtol)
-        assert_close(j, x, rtol)
-        assert (a.shape, a.dtype, a.weak_type) == (e.shape, e.dtype, e.weak_type)
-        assert j.weak_type == e.weak_type
-        if weak is not None:
-            assert e.weak_type == weak
-    return eager
-
-
-def raises_both(fun, args, exc, match):
-    with pytest.raises(exc, match=match):
-        fun(*args)
-    with pytest.raises(exc, match=match):
-        jit(fun)(*args)
-
-
 def tolerance(dtype):
     dtype = np.dtype(dtype)
     if dtype.kind in "iub":
         return 0.0
     return {np.dtype(np.float16): 1e-2, np.dtype(BF16): 5e-2}.get(dtype, 1e-5)
-
-
-def wide(x):
-    """The operand in a wide type for an independent reference computation."""
-    if x.dtype.kind in "iub":
-        return x.astype(np.int64) if x.dtype.kind != "u" else x.astype(np.uint64)
-    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
 
 
 # ---------------------------------------------------------------------------------------------

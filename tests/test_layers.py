@@ -19,6 +19,8 @@ FORBIDDEN = {
     "numpy": ["compiler"],
     "lax.py": ["numpy", "api", "compiler"],
 }
+# The pytree layer is tree.py plus its tree_*.py modules: they obey the same rule.
+FORBIDDEN.update({p.name: FORBIDDEN["tree.py"] for p in SRC.glob("tree_*.py")})
 
 
 def _imports(path):

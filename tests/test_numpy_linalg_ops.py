@@ -1,39 +1,18 @@
 """Tests for jax.numpy contractions (dot, matmul, einsum, ...) against NumPy."""
+import functools
+
 import ml_dtypes
 import numpy as np
 import pytest
 
-import pyjax
-from pyjax._src import api
-from pyjax._src.array import ArrayImpl
 from pyjax._src.numpy import linalg_ops as L
+from helpers import eager_and_jitted, rand_default_rng
+from helpers import arr32 as arr
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 DTYPES = [np.dtype(d) for d in (np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16,
                                 np.float32, np.complex64)] + [BF16]
-
-
-def arr(x, dtype=None, weak=False):
-    x = np.asarray(x)
-    if dtype is not None:
-        x = x.astype(dtype)
-    elif x.dtype == np.int64:
-        x = x.astype(np.int32)
-    elif x.dtype == np.float64:
-        x = x.astype(np.float32)
-    return ArrayImpl(x, weak)
-
-
-def rand(shape, dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.random(shape) > 0.5
-    if dtype.kind in "iu":
-        return rng.integers(-4 if dtype.kind == "i" else 0, 5, shape).astype(dtype)
-    if dtype.kind == "c":
-        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
-    return rng.standard_normal(shape).astype(dtype)
+rand = functools.partial(rand_default_rng, low=-4, high=5)
 
 
 def tol(dtype):
@@ -60,13 +39,8 @@ def check(got, want, dtype=None, weak=False):
 
 
 def both(fun, *args, **kwargs):
-    """Eager result, jit result; checks they agree (incl. dtype/weak) with eval_shape."""
-    eager = fun(*args, **kwargs)
-    jitted = pyjax.jit(lambda *a: fun(*a, **kwargs))(*args)
-    shape = api.eval_shape(lambda *a: fun(*a, **kwargs), *args)
-    for r in (jitted, shape):
-        assert r.shape == eager.shape and r.dtype == eager.dtype
-        assert r.weak_type == eager.weak_type
+    """The eager result, checked equal to the jitted one (see :func:`eager_and_jitted`)."""
+    eager, jitted = eager_and_jitted(fun, *args, **kwargs)
     np.testing.assert_array_equal(np.asarray(jitted).astype(np.complex128)
                                   if eager.dtype == BF16 else np.asarray(jitted),
                                   np.asarray(eager).astype(np.complex128)

@@ -9,71 +9,28 @@ import pytest
 from pyjax._src import core
 from pyjax._src.api import jit, make_jaxpr
 from pyjax._src.numpy import manipulation as jnp
-from helpers import arr
+import helpers
+from helpers import DTYPE_IDS, DTYPES, arr, assert_close, leaves, raises_both
+from helpers import rand as _rand
 
-DTYPES = [np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16, ml_dtypes.bfloat16,
-          np.float32, np.complex64]
-DTYPE_IDS = [np.dtype(d).name for d in DTYPES]
-NUMERIC = DTYPES[1:]
-NUMERIC_IDS = DTYPE_IDS[1:]
 FEW = [np.bool_, np.int8, np.uint32, ml_dtypes.bfloat16, np.float32, np.complex64]
 FEW_IDS = [np.dtype(d).name for d in FEW]
 
 
 def rand(shape, dtype=np.float32, seed=0):
-    rng = np.random.RandomState(seed)
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return np.asarray(rng.rand(*shape) > 0.5)
-    if dtype.kind in "iu":
-        return np.asarray(rng.randint(0, 100, size=shape)).astype(dtype)
-    if dtype.kind == "c":
-        return np.asarray(rng.randn(*shape) + 1j * rng.randn(*shape)).astype(dtype)
-    return np.asarray(rng.randn(*shape)).astype(dtype)
-
-
-
-def _leaves(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def assert_same(out, expected, dtype=None):
-    out = np.asarray(out)
-    expected = np.asarray(expected)
-    if dtype is not None:
-        expected = expected.astype(dtype)
-    assert out.dtype == expected.dtype, (out.dtype, expected.dtype)
-    assert out.shape == expected.shape, (out.shape, expected.shape)
-    if out.dtype == ml_dtypes.bfloat16:
-        out, expected = out.astype(np.float32), expected.astype(np.float32)
-    np.testing.assert_array_equal(out, expected)
+    return _rand(shape, dtype, seed, low=0, high=100)
 
 
 def check(fun, args, expected, weak=None, dtype=None):
-    """``fun(*args)`` eagerly and under jit equals ``expected``; make_jaxpr agrees on types."""
-    eager = _leaves(fun(*args))
-    jitted = _leaves(jit(fun)(*args))
-    avals = make_jaxpr(fun)(*args).out_avals
+    """:func:`helpers.check`, where ``expected`` is one array unless it is a list or tuple of
+    NumPy arrays, and is cast to ``dtype`` when given."""
     if isinstance(expected, (list, tuple)) and all(isinstance(e, np.ndarray) for e in expected):
         expected = list(expected)
     else:
         expected = [expected]
-    assert len(eager) == len(jitted) == len(avals) == len(expected)
-    for e, j, a, x in zip(eager, jitted, avals, expected, strict=True):
-        assert_same(e, x, dtype)
-        assert_same(j, x, dtype)
-        assert (a.shape, a.dtype, a.weak_type) == (e.shape, e.dtype, e.weak_type)
-        assert j.weak_type == e.weak_type
-        if weak is not None:
-            assert e.weak_type == weak
-    return eager
-
-
-def raises_both(fun, args, exc, match):
-    with pytest.raises(exc, match=match):
-        fun(*args)
-    with pytest.raises(exc, match=match):
-        jit(fun)(*args)
+    if dtype is not None:
+        expected = [np.asarray(e).astype(dtype) for e in expected]
+    return helpers.check(fun, args, expected, weak=weak)
 
 
 def eqn_names(fun, *args):
@@ -109,7 +66,7 @@ def test_reshape_weak_type_and_scalars():
           np.array([[2.0]], np.float32), weak=True)
     out = jnp.reshape(3, (1,))
     assert out.dtype == np.int32 and out.weak_type
-    assert_same(jnp.reshape(np.arange(4), (2, 2)), np.arange(4, dtype=np.int32).reshape(2, 2))
+    assert_close(jnp.reshape(np.arange(4), (2, 2)), np.arange(4, dtype=np.int32).reshape(2, 2))
 
 
 def test_reshape_same_shape_is_a_no_op():
@@ -274,14 +231,14 @@ def test_atleast(fn, shape):
     check(getattr(jnp, fn), (arr(x),), getattr(np, fn)(x))
     both = getattr(jnp, fn)(arr(x), 1.5)
     for o, e in zip(both, getattr(np, fn)(x, np.float32(1.5))):
-        assert_same(o, e)
+        assert_close(o, e)
     assert both[1].weak_type
 
 
 def test_atleast_list_warns():
     with pytest.warns(DeprecationWarning, match="atleast_1d requires ndarray or scalar"):
         out = jnp.atleast_1d([1, 2])
-    assert_same(out, np.array([1, 2], np.int32))
+    assert_close(out, np.array([1, 2], np.int32))
     assert jnp.atleast_2d() == []
 
 
@@ -350,7 +307,7 @@ def test_stack_scalars_dtype_and_errors():
     out = jnp.stack([1, 2])
     assert out.dtype == np.int32 and out.weak_type
     out = jnp.stack([1, 2.5], dtype=np.float16)
-    assert_same(out, np.array([1, 2.5], np.float16))
+    assert_close(out, np.array([1, 2.5], np.float16))
     assert not out.weak_type
     with pytest.raises(ValueError, match="All input arrays must have the same shape."):
         jnp.stack([arr(rand((2,))), arr(rand((3,)))])
@@ -379,7 +336,7 @@ def test_stack_family_dtype_and_lists():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = jnp.vstack([[1, 2], [3, 4]])
-    assert_same(out, np.array([[1, 2], [3, 4]], np.int32))
+    assert_close(out, np.array([[1, 2], [3, 4]], np.int32))
     assert any("vstack requires ndarray or scalar arguments" in str(w.message) for w in caught)
 
 
@@ -424,7 +381,7 @@ def test_block():
     check(lambda a: jnp.block(a), (arr(a),), a)
     check(lambda a, b: jnp.block([a, b]), (arr(np.ones(2)), arr(np.zeros(3))),
           np.block([np.ones(2), np.zeros(3)]).astype(np.float32))
-    assert_same(jnp.block([1, 2, 3]), np.array([1, 2, 3], np.int32))
+    assert_close(jnp.block([1, 2, 3]), np.array([1, 2, 3], np.int32))
     with pytest.raises(ValueError, match="does not allow tuples"):
         jnp.block((arr(a), arr(b)))
     with pytest.raises(ValueError, match="does not allow empty list arguments"):
@@ -485,10 +442,10 @@ def test_repeat_total_repeat_length_pads_and_truncates():
     x = arr(np.array([[1, 2], [3, 4]], np.int32))
     r = arr(np.array([2, 3], np.int32))
     f = jit(lambda a, r, n: jnp.repeat(a, r, axis=1, total_repeat_length=n), static_argnums=2)
-    assert_same(f(x, r, 4), np.array([[1, 1, 2, 2], [3, 3, 4, 4]], np.int32))
-    assert_same(f(x, r, 7), np.array([[1, 1, 2, 2, 2, 2, 2], [3, 3, 4, 4, 4, 4, 4]], np.int32))
-    assert_same(jnp.repeat(x, r, axis=1, total_repeat_length=7), f(x, r, 7))
-    assert_same(jnp.repeat(x, arr(np.array([0, 2], np.int32)), axis=1, total_repeat_length=3),
+    assert_close(f(x, r, 4), np.array([[1, 1, 2, 2], [3, 3, 4, 4]], np.int32))
+    assert_close(f(x, r, 7), np.array([[1, 1, 2, 2, 2, 2, 2], [3, 3, 4, 4, 4, 4, 4]], np.int32))
+    assert_close(jnp.repeat(x, r, axis=1, total_repeat_length=7), f(x, r, 7))
+    assert_close(jnp.repeat(x, arr(np.array([0, 2], np.int32)), axis=1, total_repeat_length=3),
                 np.array([[2, 2, 2], [4, 4, 4]], np.int32))
     with pytest.raises(core.errors.ConcretizationTypeError,
                        match="When jit-compiling jnp.repeat, the total number of repeats must "
@@ -605,7 +562,7 @@ def test_ediff1d():
     check(lambda a: jnp.ediff1d(a, to_end=arr(np.array([20, 30])), to_begin=-10), (arr(x),),
           np.ediff1d(x, to_end=[20, 30], to_begin=-10))
     out = jnp.ediff1d(arr(np.array([1, 2], np.int8)), to_begin=2.7)
-    assert_same(out, np.array([2, 1], np.int8))
+    assert_close(out, np.array([2, 1], np.int8))
     with pytest.raises(TypeError, match="ediff1d requires ndarray or scalar arguments"):
         jnp.ediff1d([1, 2])
 
@@ -681,7 +638,7 @@ def test_pad_stats(dtype, mode, stat_length):
     if dtype == np.float32 and mode in ("mean", "median"):
         out = jnp.pad(arr(x), ((1, 2), (2, 1)), mode=mode, **kw)
         np.testing.assert_allclose(np.asarray(out), ref, rtol=1e-6)
-        assert_same(jit(lambda a: jnp.pad(a, ((1, 2), (2, 1)), mode=mode, **kw))(arr(x)), out)
+        assert_close(jit(lambda a: jnp.pad(a, ((1, 2), (2, 1)), mode=mode, **kw))(arr(x)), out)
     else:
         check(lambda a: jnp.pad(a, ((1, 2), (2, 1)), mode=mode, **kw), (arr(x),), ref)
 
@@ -695,7 +652,7 @@ def test_pad_linear_ramp(end_values, dtype):
     assert out.dtype == ref.dtype and out.shape == ref.shape
     np.testing.assert_allclose(np.asarray(out), ref, rtol=1e-5,
                                atol=1 if dtype == np.int32 else 1e-6)
-    assert_same(jit(lambda a: jnp.pad(a, ((2, 1), (3, 2)), mode="linear_ramp",
+    assert_close(jit(lambda a: jnp.pad(a, ((2, 1), (3, 2)), mode="linear_ramp",
                                       end_values=end_values))(arr(x)), out)
 
 
@@ -715,7 +672,7 @@ def test_pad_callable():
         vector[vector.size - pad_width[1]:] = kwargs.get("v", 10)
 
     x = rand((2, 3), np.float32)
-    assert_same(jnp.pad(arr(x), ((1, 2), (0, 1)), pad_with, v=-1),
+    assert_close(jnp.pad(arr(x), ((1, 2), (0, 1)), pad_with, v=-1),
                 np.pad(x, ((1, 2), (0, 1)), np_pad_with, v=-1))
 
 
@@ -752,7 +709,7 @@ def test_pad_errors_and_scalar():
 @pytest.mark.parametrize("dtype", [None, np.int8, np.bool_, np.complex64])
 def test_tri(N, M, k, dtype):
     out = jnp.tri(N, M, k, dtype)
-    assert_same(out, np.tri(N, M, k, dtype or np.float32))
+    assert_close(out, np.tri(N, M, k, dtype or np.float32))
     assert not out.weak_type
 
 
@@ -828,16 +785,16 @@ def test_trace_options():
 
 def test_fromfunction():
     out = jnp.fromfunction(lambda i, j: i * 10 + j, (2, 3))
-    assert_same(out, np.fromfunction(lambda i, j: i * 10 + j, (2, 3)).astype(np.float32))
+    assert_close(out, np.fromfunction(lambda i, j: i * 10 + j, (2, 3)).astype(np.float32))
     out = jnp.fromfunction(lambda i: i, (4,), dtype=int)
-    assert_same(out, np.arange(4, dtype=np.int32))
+    assert_close(out, np.arange(4, dtype=np.int32))
     # vmapped, so the function sees scalars and may return arrays or tuples
     from pyjax._src.numpy import creation
     out = jnp.fromfunction(lambda i: (i + 1) * creation.arange(3), (2,))
-    assert_same(out, np.array([[0, 1, 2], [0, 2, 4]], np.float32))
+    assert_close(out, np.array([[0, 1, 2], [0, 2, 4]], np.float32))
     s, p = jnp.fromfunction(lambda i, j: (i + j, i * j), (2, 3), dtype=np.int8)
-    assert_same(s, np.add.outer(np.arange(2), np.arange(3)).astype(np.int8))
-    assert_same(p, np.multiply.outer(np.arange(2), np.arange(3)).astype(np.int8))
+    assert_close(s, np.add.outer(np.arange(2), np.arange(3)).astype(np.int8))
+    assert_close(p, np.multiply.outer(np.arange(2), np.arange(3)).astype(np.int8))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -858,7 +815,7 @@ def test_delete_unique_traced_and_errors():
     idx = arr(np.array([4, 0, -1], np.int32))
     check(lambda a, i: jnp.delete(a, i, assume_unique_indices=True), (arr(x), idx),
           np.delete(x, [4, 0, -1]))
-    assert_same(jnp.delete(arr(x), idx, assume_unique_indices=True), np.delete(x, [4, 0, -1]))
+    assert_close(jnp.delete(arr(x), idx, assume_unique_indices=True), np.delete(x, [4, 0, -1]))
     with pytest.raises(core.errors.ConcretizationTypeError,
                        match="'obj' array argument of jnp.delete"):
         jit(lambda a, i: jnp.delete(a, i))(arr(x), idx)
@@ -891,7 +848,7 @@ def test_insert(obj, values, axis):
 def test_insert_casts_and_weak():
     x = arr(np.arange(3, dtype=np.int8))
     out = jnp.insert(x, 1, 2.7)
-    assert_same(out, np.array([0, 2, 1, 2], np.int8))
+    assert_close(out, np.array([0, 2, 1, 2], np.int8))
     w = arr(np.arange(3, dtype=np.float32), weak=True)
     assert jnp.insert(w, 1, 5).weak_type
     with pytest.raises(ValueError, match="index array must be integer typed"):
@@ -904,7 +861,7 @@ def test_insert_casts_and_weak():
 @pytest.mark.parametrize("values", [[0, 0, 1, 2, 0], [1, 0, 1], [0, 0, 0], [3]])
 def test_trim_zeros(trim, values):
     x = np.array(values, np.float32)
-    assert_same(jnp.trim_zeros(arr(x), trim), np.trim_zeros(x, trim))
+    assert_close(jnp.trim_zeros(arr(x), trim), np.trim_zeros(x, trim))
 
 
 def test_trim_zeros_errors():
@@ -942,7 +899,7 @@ def test_astype_complex_warns_and_defaults():
     x = arr(np.array([1 + 2j], np.complex64))
     with pytest.warns(DeprecationWarning, match="Casting from complex to real dtypes"):
         jnp.astype(x, np.float32)
-    assert_same(jnp.astype(arr(np.array([0j, 1j], np.complex64)), bool), [False, True])
+    assert_close(jnp.astype(arr(np.array([0j, 1j], np.complex64)), bool), [False, True])
     assert jnp.astype(arr(np.array([1], np.int8)), None).dtype == np.float32
     with pytest.warns(UserWarning, match="Explicitly requested dtype float64 requested in astype"):
         jnp.astype(arr(np.array([1], np.int8)), np.float64)
@@ -953,8 +910,8 @@ def test_astype_complex_warns_and_defaults():
 def test_copy():
     x = arr(rand((2, 3)))
     out = jnp.copy(x)
-    assert_same(out, np.asarray(x))
-    assert_same(jnp.copy(3.0), np.float32(3.0))
+    assert_close(out, np.asarray(x))
+    assert_close(jnp.copy(3.0), np.float32(3.0))
     with pytest.raises(TypeError, match="copy requires ndarray or scalar arguments"):
         jnp.copy([1, 2])
 
@@ -1005,9 +962,9 @@ def test_isscalar():
     lambda a: jnp.delete(a, 1, 0), lambda a: jnp.pad(a, 1, mode="wrap")])
 def test_shape_ops_keep_weak_type(fn):
     w = arr(np.arange(6, dtype=np.float32).reshape(2, 3), weak=True)
-    for out in _leaves(fn(w)):
+    for out in leaves(fn(w)):
         assert out.weak_type
-    for out in _leaves(jit(fn)(w)):
+    for out in leaves(jit(fn)(w)):
         assert out.weak_type
 
 

@@ -4,35 +4,13 @@ import numpy as np
 import pytest
 
 import pyjax
-from pyjax._src import api
-from pyjax._src.array import ArrayImpl
 from pyjax._src.numpy import polynomial as P
+from helpers import eager_and_jitted
+from helpers import arr32 as arr
+from helpers import rand_default_rng as rand
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 INEXACT = {np.dtype(np.float16): np.float16, BF16: BF16}
-
-
-def arr(x, dtype=None, weak=False):
-    x = np.asarray(x)
-    if dtype is not None:
-        x = x.astype(dtype)
-    elif x.dtype == np.int64:
-        x = x.astype(np.int32)
-    elif x.dtype == np.float64:
-        x = x.astype(np.float32)
-    return ArrayImpl(x, weak)
-
-
-def rand(shape, dtype, seed=0):
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.random(shape) > 0.5
-    if dtype.kind in "iu":
-        return rng.integers(-3 if dtype.kind == "i" else 0, 4, shape).astype(dtype)
-    if dtype.kind == "c":
-        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
-    return rng.standard_normal(shape).astype(dtype)
 
 
 def inexact(dtype):
@@ -53,11 +31,7 @@ def close(got, want, dtype=None, rtol=None):
 
 
 def both(fun, *args, **kwargs):
-    eager = fun(*args, **kwargs)
-    jitted = pyjax.jit(lambda *a: fun(*a, **kwargs))(*args)
-    shape = api.eval_shape(lambda *a: fun(*a, **kwargs), *args)
-    for r in (jitted, shape):
-        assert (r.shape, r.dtype, r.weak_type) == (eager.shape, eager.dtype, eager.weak_type)
+    eager, jitted = eager_and_jitted(fun, *args, **kwargs)
     close(jitted, np.asarray(eager).astype(np.complex128))
     return eager
 

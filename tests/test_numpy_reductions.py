@@ -1,6 +1,7 @@
 """jax.numpy reductions against NumPy: values eagerly and under jit, result dtypes and weak
 types as JAX's (spec/dtypes.md §6), the options (axis, keepdims, dtype, where, initial, ddof)
 and JAX's error messages."""
+import functools
 import warnings
 
 import ml_dtypes
@@ -12,14 +13,11 @@ import pyjax.numpy as jnp
 from pyjax._src.api import jit, make_jaxpr
 from pyjax._src.config import enable_x64
 from pyjax.errors import ConcretizationTypeError
-from helpers import arr, rand
+from helpers import DTYPE_IDS, DTYPES, arr, rand, wide
+from helpers import check as _check
 
 BF16 = ml_dtypes.bfloat16
-DTYPES = [np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16, BF16, np.float32,
-          np.complex64]
-IDS = [np.dtype(d).name for d in DTYPES]
-NUMERIC = DTYPES[1:]
-NUMERIC_IDS = IDS[1:]
+IDS = DTYPE_IDS
 REAL = [np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16, BF16, np.float32]
 REAL_IDS = [np.dtype(d).name for d in REAL]
 INEXACT = [np.float16, BF16, np.float32, np.complex64]
@@ -38,45 +36,8 @@ def tol(dtype):
     return {np.dtype(np.float16): 2e-2, np.dtype(BF16): 6e-2}.get(dtype, 2e-5)
 
 
-def wide(x):
-    x = np.asarray(x)
-    if x.dtype.kind in "b":
-        return x.astype(np.int64)
-    if x.dtype.kind in "iu":
-        return x.astype(np.int64 if x.dtype.kind == "i" else np.uint64)
-    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
-
-
-def _leaves(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def assert_close(out, expected, rtol=0.0):
-    out, expected = np.asarray(out), np.asarray(expected)
-    assert out.dtype == expected.dtype, (out.dtype, expected.dtype)
-    assert out.shape == expected.shape, (out.shape, expected.shape)
-    if out.dtype == BF16 or out.dtype == np.float16:
-        out, expected = out.astype(np.float32), expected.astype(np.float32)
-    if rtol:
-        np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol)
-    else:
-        np.testing.assert_array_equal(out, expected)
-
-
-def check(fun, args, expected, rtol=0.0, weak=False):
-    """``fun(*args)`` eagerly and under jit matches ``expected`` (values, dtype, shape);
-    make_jaxpr's output types agree with the eager result, and the weak type is ``weak``."""
-    eager = _leaves(fun(*args))
-    jitted = _leaves(jit(fun)(*args))
-    avals = make_jaxpr(fun)(*args).out_avals
-    for e, j, a, x in zip(eager, jitted, avals, _leaves(expected), strict=True):
-        assert_close(e, x, rtol)
-        assert_close(j, x, rtol)
-        assert (a.shape, a.dtype, a.weak_type) == (e.shape, e.dtype, e.weak_type)
-        assert j.weak_type == e.weak_type
-        if weak is not None:
-            assert e.weak_type == weak
-    return eager
+# jax.numpy reductions return strongly typed results unless a test says otherwise.
+check = functools.partial(_check, weak=False)
 
 
 def sum_dtype(dtype):

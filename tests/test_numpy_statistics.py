@@ -1,5 +1,6 @@
 """jax.numpy statistics against NumPy: quantiles, average, cov/corrcoef, histograms, bincount,
 digitize and clip, eagerly and under jit, with JAX's result dtypes, weak types and errors."""
+import functools
 import warnings
 
 import ml_dtypes
@@ -11,41 +12,15 @@ from pyjax._src.api import jit, make_jaxpr
 from pyjax._src.config import enable_x64
 from pyjax.errors import ConcretizationTypeError
 from helpers import arr, rand
+from helpers import check as _check
 
 BF16 = ml_dtypes.bfloat16
 METHODS = ["linear", "lower", "higher", "midpoint", "nearest"]
 
 
 
-def _leaves(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
-
-
-def assert_close(out, expected, rtol=0.0):
-    out, expected = np.asarray(out), np.asarray(expected)
-    assert out.dtype == expected.dtype, (out.dtype, expected.dtype)
-    assert out.shape == expected.shape, (out.shape, expected.shape)
-    if out.dtype in (np.dtype(BF16), np.dtype(np.float16)):
-        out, expected = out.astype(np.float32), expected.astype(np.float32)
-    if rtol:
-        np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol)
-    else:
-        np.testing.assert_array_equal(out, expected)
-
-
-def check(fun, args, expected, rtol=0.0, weak=False):
-    """Eager and jitted results match ``expected``; make_jaxpr agrees on the output types."""
-    eager = _leaves(fun(*args))
-    jitted = _leaves(jit(fun)(*args))
-    avals = make_jaxpr(fun)(*args).out_avals
-    for e, j, a, x in zip(eager, jitted, avals, _leaves(expected), strict=True):
-        assert_close(e, x, rtol)
-        assert_close(j, x, rtol)
-        assert (a.shape, a.dtype, a.weak_type) == (e.shape, e.dtype, e.weak_type)
-        assert j.weak_type == e.weak_type
-        if weak is not None:
-            assert e.weak_type == weak
-    return eager
+# jax.numpy statistics return strongly typed results unless a test says otherwise.
+check = functools.partial(_check, weak=False)
 
 
 def inexact(dtype):

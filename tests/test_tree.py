@@ -1064,11 +1064,15 @@ def test_flatten_with_path_defaultdict_and_ordereddict():
     assert treedef == tree_util.tree_structure(d)
 
 
+def _path_leaf_strs(tree, is_leaf=None):
+    """``"<key path>: <leaf>"`` for each leaf of ``tree``."""
+    flattened, _ = tree_util.tree_flatten_with_path(tree, is_leaf)
+    return [f"{tree_util.keystr(kp)}: {x}" for kp, x in flattened]
+
+
 def test_keystr():
     tree1 = [ATuple(12, {"cin": [1, 4, 10], "bar": None}), np.arange(5)]
-    flattened, _ = tree_util.tree_flatten_with_path(tree1)
-    strs = [f"{tree_util.keystr(kp)}: {x}" for kp, x in flattened]
-    assert strs == [
+    assert _path_leaf_strs(tree1) == [
         "[0].foo: 12",
         "[0].bar['cin'][0]: 1",
         "[0].bar['cin'][1]: 4",
@@ -1112,9 +1116,7 @@ def test_flatten_with_path_is_leaf():
         "sub": [np.array((1, 2)), ATuple(foo=(), bar=[None])],
         "obj": AnObject2(x=EmptyTuple(), y=0, z="constantdef"),
     }
-    flattened, _ = tree_util.tree_flatten_with_path(tree1, is_empty)
-    strs = [f"{tree_util.keystr(kp)}: {x}" for kp, x in flattened]
-    assert strs == [
+    assert _path_leaf_strs(tree1, is_empty) == [
         "['a']: 1",
         "['obj']x: EmptyTuple()",
         "['obj']y: 0",
@@ -1334,31 +1336,24 @@ def test_register_pytree_node_flatten_with_keys_func():
     assert paths == [".p", ".q[0]"]
 
 
-def test_bad_flatten_errors():
+@pytest.mark.parametrize(
+    "node_type,problem",
+    [
+        (BadFlattenNonTuple, ", got 'hello'"),
+        (BadFlattenBadArityTuple, ", got (2, 3, 4)"),
+        (BadFlattenNonIterableLeaves, " where 'children' is iterable, got (7, 7)"),
+    ],
+    ids=["not_a_tuple", "bad_arity", "non_iterable_children"],
+)
+def test_bad_flatten_errors(node_type, problem):
     with pytest.raises(
         ValueError,
         match=re.escape(
             "The to_iterable function for a custom PyTree node should return a "
-            "(children, aux_data) tuple, got 'hello'"
+            "(children, aux_data) tuple" + problem
         ),
     ):
-        tree_util.tree_flatten(BadFlattenNonTuple(3, 4))
-    with pytest.raises(
-        ValueError,
-        match=re.escape(
-            "The to_iterable function for a custom PyTree node should return a "
-            "(children, aux_data) tuple, got (2, 3, 4)"
-        ),
-    ):
-        tree_util.tree_flatten(BadFlattenBadArityTuple(3, 4))
-    with pytest.raises(
-        ValueError,
-        match=re.escape(
-            "The to_iterable function for a custom PyTree node should return a "
-            "(children, aux_data) tuple where 'children' is iterable, got (7, 7)"
-        ),
-    ):
-        tree_util.tree_flatten(BadFlattenNonIterableLeaves(3, 4))
+        tree_util.tree_flatten(node_type(3, 4))
 
 
 def test_register_dataclass_explicit_fields():

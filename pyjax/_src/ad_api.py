@@ -84,14 +84,24 @@ def jvp(fun, primals, tangents, has_aux=False):
     return result + (aux_box[0],) if has_aux else result
 
 
-def linearize(fun, *primals, has_aux=False):
-    """``(fun(*primals), f_jvp)`` where ``f_jvp`` evaluates the linearized function."""
-    p_leaves, p_tree = tree_util.tree_flatten(primals)
+def _linearize(fun, primals, has_aux):
+    """Linearize ``fun`` at the pytree of ``primals``: (primal output leaves, output tree,
+    linear ClosedJaxpr, nonzero-output mask, input tree, aux or None)."""
+    return _linearize_leaves(fun, *tree_util.tree_flatten(primals), has_aux)
+
+
+def _linearize_leaves(fun, p_leaves, p_tree, has_aux):
     p_leaves = [_to_jax(p) for p in p_leaves]
     out_tree_box, aux_box = [], []
     flat = _flat_fun(fun, p_tree, has_aux, out_tree_box, aux_box)
     primals_out, linear, nonzero = ad.linearize_flat(flat, p_leaves)
-    out_tree = out_tree_box[0]
+    return (primals_out, out_tree_box[0], linear, nonzero, p_tree,
+            aux_box[0] if has_aux else None)
+
+
+def linearize(fun, *primals, has_aux=False):
+    """``(fun(*primals), f_jvp)`` where ``f_jvp`` evaluates the linearized function."""
+    primals_out, out_tree, linear, nonzero, p_tree, aux = _linearize(fun, primals, has_aux)
     out_avals = [ad.tangent_aval(core.get_aval(p)) for p in primals_out]
 
     def f_jvp(*tangents):
@@ -104,17 +114,34 @@ def linearize(fun, *primals, has_aux=False):
         return tree_util.tree_unflatten(out_tree, t_out)
 
     out = tree_util.tree_unflatten(out_tree, primals_out)
-    return (out, f_jvp, aux_box[0]) if has_aux else (out, f_jvp)
+    return (out, f_jvp, aux) if has_aux else (out, f_jvp)
+
+
+def _pull_back(linear, nonzero, ct_leaves):
+    """Input cotangents (zeros instantiated) of a linearization, from the output cotangents."""
+    cts = [_to_jax(c) for c, nz in zip(ct_leaves, nonzero) if nz]
+    invars = linear.jaxpr.invars  # one per input, of the input's tangent type
+    cts_in = ad.backward_pass(linear.jaxpr, linear.consts,
+                              [ad.UndefinedPrimal(v.aval) for v in invars], cts)
+    return [ad.zeros_like_aval(v.aval) if c is None else ad.instantiate(c)
+            for c, v in zip(cts_in, invars)]
 
 
 class _VjpFunction:
     """The pullback returned by vjp: maps output cotangents to input cotangents."""
 
-    def __init__(self, linear, nonzero, in_tree, in_avals, out_tree, out_avals):
+    __slots__ = ("linear", "nonzero", "in_tree", "out_tree", "_primals_out", "_out_avals")
+
+    def __init__(self, linear, nonzero, in_tree, out_tree, primals_out):
         self.linear, self.nonzero = linear, nonzero
-        self.in_tree, self.in_avals = in_tree, in_avals
-        self.out_tree, self.out_avals = out_tree, out_avals
-        functools.update_wrapper(self, self.__call__)
+        self.in_tree, self.out_tree = in_tree, out_tree
+        self._primals_out, self._out_avals = primals_out, None
+
+    @property
+    def out_avals(self):
+        if self._out_avals is None:  # only needed to check the cotangents given
+            self._out_avals = [ad.tangent_aval(core.get_aval(p)) for p in self._primals_out]
+        return self._out_avals
 
     def __call__(self, cotangents):
         ct_leaves, ct_tree = tree_util.tree_flatten(cotangents)
@@ -133,11 +160,7 @@ class _VjpFunction:
                     "the function to be differentiated has that type. See "
                     "https://docs.jax.dev/en/latest/faq.html#differentiation-with-respect-to-"
                     "integer-valued-or-boolean-inputs for more.")
-        cts = [_to_jax(c) for c, nz in zip(ct_leaves, self.nonzero) if nz]
-        args = [ad.UndefinedPrimal(v.aval) for v in self.linear.jaxpr.invars]
-        cts_in = ad.backward_pass(self.linear.jaxpr, self.linear.consts, args, cts)
-        cts_in = [ad.zeros_like_aval(a) if c is None else ad.instantiate(c)
-                  for c, a in zip(cts_in, self.in_avals)]
+        cts_in = _pull_back(self.linear, self.nonzero, ct_leaves)
         return tree_util.tree_unflatten(self.in_tree, cts_in)
 
 
@@ -149,17 +172,10 @@ def vjp(fun, *primals, has_aux=False, reduce_axes=()):
         >>> f_vjp(1.0)
         (Array(1., dtype=float32, weak_type=True),)
     """
-    p_leaves, p_tree = tree_util.tree_flatten(primals)
-    p_leaves = [_to_jax(p) for p in p_leaves]
-    out_tree_box, aux_box = [], []
-    flat = _flat_fun(fun, p_tree, has_aux, out_tree_box, aux_box)
-    primals_out, linear, nonzero = ad.linearize_flat(flat, p_leaves)
-    out_tree = out_tree_box[0]
-    out_avals = [ad.tangent_aval(core.get_aval(p)) for p in primals_out]
-    in_avals = [ad.tangent_aval(core.get_aval(p)) for p in p_leaves]
-    vjp_fn = _VjpFunction(linear, nonzero, p_tree, in_avals, out_tree, out_avals)
+    primals_out, out_tree, linear, nonzero, p_tree, aux = _linearize(fun, primals, has_aux)
+    vjp_fn = _VjpFunction(linear, nonzero, p_tree, out_tree, primals_out)
     out = tree_util.tree_unflatten(out_tree, primals_out)
-    return (out, vjp_fn, aux_box[0]) if has_aux else (out, vjp_fn)
+    return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
 
 
 def _check_argnums(argnums, nargs, fun_name="differentiating"):
@@ -173,7 +189,10 @@ def _check_argnums(argnums, nargs, fun_name="differentiating"):
 
 
 def _check_input_dtype(x, holomorphic, allow_int, fun_name):
-    dtype = core.get_aval(x).dtype
+    _check_input_dtype_of(core.get_aval(x).dtype, holomorphic, allow_int, fun_name)
+
+
+def _check_input_dtype_of(dtype, holomorphic, allow_int, fun_name):
     if holomorphic:
         if dtype.kind != "c":
             raise TypeError(f"{fun_name} with holomorphic=True requires inputs with complex "
@@ -190,6 +209,8 @@ def _check_input_dtype(x, holomorphic, allow_int, fun_name):
 
 
 def _check_scalar_output(ans, holomorphic, fun_name):
+    """The abstract value of ``ans``, which must be a real (or, if holomorphic, complex)
+    scalar."""
     try:
         aval = core.get_aval(ans)
     except TypeError:
@@ -214,6 +235,7 @@ def _check_scalar_output(ans, holomorphic, fun_name):
                         f"sub-dtype of np.floating), but got {aval.dtype.name}. For "
                         "differentiation of functions with integer outputs, use jax.vjp "
                         "directly.")
+    return aval
 
 
 def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
@@ -226,34 +248,38 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
     @functools.wraps(fun)
     def value_and_grad_f(*args, **kwargs):
         nums = _check_argnums(argnums, len(args))
-        dyn = [args[i] for i in nums]
-
-        def partial_fun(*dyn_args):
-            full = list(args)
-            for i, a in zip(nums, dyn_args):
-                full[i] = a
-            return fun(*full, **kwargs)
-
-        for leaf in tree_util.tree_leaves(dyn):
-            if not core.valid_jaxtype(leaf):
-                raise TypeError(f"Argument '{leaf}' of type {type(leaf)} is not a valid JAX type.")
-            _check_input_dtype(leaf, holomorphic, allow_int, "grad")
-        if has_aux:
-            ans, vjp_fn, aux = vjp(partial_fun, *dyn, has_aux=True)
-        else:
-            ans, vjp_fn = vjp(partial_fun, *dyn)
-        _check_scalar_output(ans, holomorphic, "grad")
-        ct = _ones_like(ans)
-        g = vjp_fn(ct)
+        p_leaves, p_tree = tree_util.tree_flatten(tuple([args[i] for i in nums]))
+        for leaf in p_leaves:
+            try:
+                dtype = leaf.dtype if type(leaf) is ArrayImpl else core.get_aval(leaf).dtype
+            except TypeError:
+                raise TypeError(f"Argument '{leaf}' of type {type(leaf)} is not a valid JAX "
+                                "type.") from None
+            _check_input_dtype_of(dtype, holomorphic, allow_int, "grad")
+        # vjp followed by its pullback at ones, without re-checking the cotangent we make.
+        primals_out, out_tree, linear, nonzero, in_tree, aux = _linearize_leaves(
+            _partial_fun(fun, args, kwargs, nums), p_leaves, p_tree, has_aux)
+        ans = tree_util.tree_unflatten(out_tree, primals_out)
+        aval = _check_scalar_output(ans, holomorphic, "grad")
+        ones = ScalarLiteral(np.array(1, aval.dtype), aval.weak_type)  # ans is a scalar
+        g = tree_util.tree_unflatten(in_tree, _pull_back(linear, nonzero, [ones]))
         g = g[0] if isinstance(argnums, int) else tuple(g)
         return ((ans, aux), g) if has_aux else (ans, g)
 
     return value_and_grad_f
 
 
-def _ones_like(x):
-    aval = core.get_aval(x)
-    return ScalarLiteral(np.ones(aval.shape, aval.dtype), aval.weak_type)
+def _partial_fun(fun, args, kwargs, nums):
+    """``fun`` as a function of the positional arguments at ``nums``, the others fixed."""
+    if not kwargs and nums == tuple(range(len(args))):
+        return fun
+
+    def partial_fun(*dyn_args):
+        full = list(args)
+        for i, a in zip(nums, dyn_args):
+            full[i] = a
+        return fun(*full, **kwargs)
+    return partial_fun
 
 
 def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):

@@ -630,9 +630,9 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
 def device_get(x):
     """Copy every array leaf of ``x`` to a NumPy array."""
     def get(leaf):
-        if isinstance(leaf, ArrayImpl):
+        if isinstance(leaf, ArrayImpl) and not dtypes.is_key_dtype(leaf.dtype):
             return np.asarray(leaf)
-        return leaf
+        return leaf  # key arrays have no NumPy form: JAX returns them as they are
     return tree_util.tree_map(get, x)
 
 

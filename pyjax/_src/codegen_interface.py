@@ -15,24 +15,67 @@ Example (elementwise.py)::
 
 The compiler (pyjax/_src/compiler) implements this interface; nothing here depends on it or on
 LLVM. Values carry their NumPy dtype as ``v.dtype``; binary operations take operands of one
-dtype. Kernels hold bool, signed and unsigned integers of 8 to 64 bits, float32 and float64
-values; other dtypes make the compiler fall back to the primitive's impl.
+dtype. Kernels hold bool, signed and unsigned integers of 8 to 64 bits, float16, bfloat16,
+float32 and float64 values; other dtypes make the compiler fall back to the primitive's impl.
+float16/bfloat16 operations compute in float32 and round every result to the operand's format,
+as NumPy's and ml_dtypes' loops do.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from pyjax._src import dtypes as _dtypes
+
 # Functions ``KernelBuilder.math`` accepts, with their arity. Float operands only, except
-# popcount/clz (integers). Names ending in "_xla" are XLA:CPU's float32/float64 kernels
-# reproduced bit for bit (the samplers of jax.random depend on them): XLA's log, log1p, erf and
-# erf_inv, with denormal results flushed to zero as XLA:CPU does.
+# popcount/clz (integers). Two-argument functions take NumPy's argument order (atan2(y, x) is
+# np.arctan2(y, x)). Names ending in "_xla" are XLA:CPU's float32/float64 kernels
+# reproduced bit for bit (the samplers of jax.random depend on them): XLA's log, log1p, erf,
+# erf_inv, exp and rsqrt, and the C library's tan and pow that XLA calls, with denormals
+# flushed to zero as XLA:CPU does.
 MATH_FUNCTIONS = {
     "exp": 1, "exp2": 1, "expm1": 1, "log": 1, "log1p": 1, "sin": 1, "cos": 1, "tan": 1,
     "tanh": 1, "logistic": 1, "erf": 1, "erfc": 1, "erf_inv": 1, "sqrt": 1, "rsqrt": 1,
     "floor": 1, "ceil": 1, "trunc": 1, "round_even": 1, "round_away": 1, "is_finite": 1,
     "popcount": 1, "clz": 1, "pow": 2, "nextafter": 2, "fma": 3,
-    "log_xla": 1, "log1p_xla": 1, "erf_xla": 1, "erf_inv_xla": 1,
+    "log_xla": 1, "log1p_xla": 1, "erf_xla": 1, "erf_inv_xla": 1, "exp_xla": 1, "tan_xla": 1,
+    "rsqrt_xla": 1, "pow_xla": 2,
+    "asin": 1, "acos": 1, "atan": 1, "atan2": 2, "sinh": 1, "cosh": 1, "asinh": 1,
+    "acosh": 1, "atanh": 1, "cbrt": 1,
 }
+
+BFLOAT16 = np.dtype(_dtypes.bfloat16)
+NARROW_FLOATS = frozenset([np.dtype(np.float16), BFLOAT16])
+
+
+def is_narrow_float(dtype):
+    """float16 or bfloat16 (kernels compute them in float32)."""
+    return np.dtype(dtype) in NARROW_FLOATS
+
+
+def is_float(dtype):
+    """A floating-point kernel dtype (bfloat16's NumPy kind is "V", not "f")."""
+    dtype = np.dtype(dtype)
+    return dtype.kind == "f" or dtype == BFLOAT16
+
+
+def no_narrow_floats(avals, params):
+    """A ``codegen_supports`` rule: compile only equations without float16/bfloat16 operands."""
+    return not any(is_narrow_float(a.dtype) for a in avals)
+
+
+def math_rule(name):
+    """The codegen rule of a primitive that is the math function ``name``."""
+    return lambda kb, *args, **params: kb.math(name, *args)
+
+
+def binary_rule(op):
+    """The codegen rule of a primitive that is the binary operation ``op``."""
+    return lambda kb, x, y: kb.binary(op, x, y)
+
+
+def compare_rule(op):
+    """The codegen rule of a comparison (``op`` in COMPARISONS)."""
+    return lambda kb, x, y: kb.compare(op, x, y)
 
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 

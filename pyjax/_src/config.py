@@ -99,6 +99,9 @@ _define("jax_threefry_partitionable", True, "Use the partitionable threefry bit 
         affects_tracing=True)
 _define("jax_default_prng_impl", "threefry2x32", "Default PRNG implementation.", parse=str,
         affects_tracing=True)
+_define("jax_high_dynamic_range_gumbel", False,
+        "Gumbel samples draw two uniforms (mode='high') unless a mode is given.",
+        affects_tracing=True)
 _define("jax_enable_checks", False, "Run internal consistency checks.")
 _define("jax_log_compiles", False, "Log each compilation.")
 _define("jax_traceback_filtering", "auto", "How tracebacks are filtered.", parse=str)

@@ -74,8 +74,30 @@ def _stage(fun, args, nondiff_argnums):
     return static, leaves, in_tree, call_jaxpr, consts, out_tree
 
 
+def _eager_or_stage(fun, args, kwargs, nondiff_argnums):
+    """``(args, staged)``: ``fun``'s arguments resolved to positions and, when a transformation
+    is active, ``_stage(fun, args, nondiff_argnums)``; ``staged`` is None when running eagerly
+    (the caller just calls ``fun(*args)``)."""
+    args = _resolve_kwargs(fun, args, kwargs)
+    if core.current_trace() is core.eval_trace:
+        return args, None
+    return args, _stage(fun, args, nondiff_argnums)
+
+
 def _call_impl(*args, call_jaxpr, **_):
     return compile_jaxpr(call_jaxpr.jaxpr)(list(call_jaxpr.consts) + list(args))
+
+
+def _call_primitive(name, pp_params):
+    """A call primitive: its ``call_jaxpr`` parameter gives its impl, output avals and weak
+    types."""
+    prim = Primitive(name, multiple_results=True)
+    prim.impl = _call_impl
+    prim.abstract_eval = lambda *avals, call_jaxpr, **_: call_jaxpr.out_avals
+    prim.weak_type_rule = (
+        lambda flags, params: [a.weak_type for a in params["call_jaxpr"].out_avals])
+    prim.pp_params = pp_params
+    return prim
 
 
 def _batch_call(prim, vals, dims, params, batch_rules):
@@ -114,14 +136,9 @@ def _vmapped_rule(rule, size):
 # ----------------------------------------------------------------------------------------------
 # custom_jvp
 
-custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
-custom_jvp_call_p.impl = _call_impl
-custom_jvp_call_p.abstract_eval = lambda *avals, call_jaxpr, **_: call_jaxpr.out_avals
-custom_jvp_call_p.weak_type_rule = (
-    lambda flags, params: [a.weak_type for a in params["call_jaxpr"].out_avals])
-custom_jvp_call_p.pp_params = lambda params: [
+custom_jvp_call_p = _call_primitive("custom_jvp_call", lambda params: [
     ("name", params["name"]), ("call_jaxpr", params["call_jaxpr"]),
-    ("jvp", params["jvp_fun"].__name__), ("symbolic_zeros", params["symbolic_zeros"])]
+    ("jvp", params["jvp_fun"].__name__), ("symbolic_zeros", params["symbolic_zeros"])])
 
 
 def _custom_jvp_call_jvp(primals, tangents, *, call_jaxpr, jvp_fun, name, symbolic_zeros):
@@ -140,7 +157,27 @@ custom_jvp_call_p.jvp = _custom_jvp_call_jvp
 custom_jvp_call_p.batch = _custom_jvp_call_batch
 
 
-class custom_jvp:
+class _CustomRuleFunction:
+    """What custom_jvp and custom_vjp share: wrapping ``fun``, binding as a method, and the
+    start of a call (the rule must be defined; run eagerly or trace ``fun``)."""
+
+    _missing_rule = ""  # the error text when the rule is not defined, formatted with the name
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def _eager_or_stage(self, rule, args, kwargs):
+        if rule is None:
+            raise AttributeError(self._missing_rule.format(self.__name__))
+        return _eager_or_stage(self.fun, args, kwargs, self.nondiff_argnums)
+
+
+class custom_jvp(_CustomRuleFunction):
     """A function with a custom forward-mode derivative rule (and reverse mode from it).
 
     Example:
@@ -153,15 +190,12 @@ class custom_jvp:
         ...     return f(x), jnp.cos(x) * t
     """
 
+    _missing_rule = "No JVP defined for custom_jvp function {} using defjvp."
+
     def __init__(self, fun, nondiff_argnums=()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.jvp = None
         self.symbolic_zeros = False
-
-    def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
 
     def defjvp(self, jvp, symbolic_zeros=False):
         self.jvp = jvp
@@ -185,14 +219,10 @@ class custom_jvp:
         self.defjvp(jvp)
 
     def __call__(self, *args, **kwargs):
-        if self.jvp is None:
-            raise AttributeError(f"No JVP defined for custom_jvp function {self.__name__} using "
-                                 "defjvp.")
-        args = _resolve_kwargs(self.fun, args, kwargs)
-        if core.current_trace() is core.eval_trace:
+        args, staged = self._eager_or_stage(self.jvp, args, kwargs)
+        if staged is None:
             return self.fun(*args)
-        static, leaves, in_tree, call_jaxpr, consts, out_tree = _stage(
-            self.fun, args, self.nondiff_argnums)
+        static, leaves, in_tree, call_jaxpr, consts, out_tree = staged
         n_in = len(leaves)
         user_jvp, sym = self.jvp, self.symbolic_zeros
 
@@ -237,14 +267,9 @@ def _as_jax(x):
 # ----------------------------------------------------------------------------------------------
 # custom_vjp
 
-custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
-custom_vjp_call_p.impl = _call_impl
-custom_vjp_call_p.abstract_eval = lambda *avals, call_jaxpr, **_: call_jaxpr.out_avals
-custom_vjp_call_p.weak_type_rule = (
-    lambda flags, params: [a.weak_type for a in params["call_jaxpr"].out_avals])
-custom_vjp_call_p.pp_params = lambda params: [
+custom_vjp_call_p = _call_primitive("custom_vjp_call", lambda params: [
     ("name", params["name"]), ("call_jaxpr", params["call_jaxpr"]),
-    ("fwd", params["fwd_fun"].__name__), ("bwd", params["bwd_fun"].__name__)]
+    ("fwd", params["fwd_fun"].__name__), ("bwd", params["bwd_fun"].__name__)])
 
 custom_lin_p = Primitive("custom_lin", multiple_results=True)
 custom_lin_p.abstract_eval = lambda *avals, out_avals, **_: list(out_avals)
@@ -289,34 +314,27 @@ custom_vjp_call_p.batch = _custom_vjp_call_batch
 custom_lin_p.transpose = _custom_lin_transpose
 
 
-class custom_vjp:
+class custom_vjp(_CustomRuleFunction):
     """A function with a custom reverse-mode derivative given by ``defvjp(fwd, bwd)``.
 
     ``fwd(*args)`` returns ``(out, residuals)``; ``bwd(residuals, out_cotangent)`` returns a
     tuple with one cotangent per (differentiable) argument.
     """
 
-    def __init__(self, fun, nondiff_argnums=()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
-        self.fwd = self.bwd = None
+    _missing_rule = "No VJP defined for custom_vjp function {} using defvjp."
 
-    def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
+    def __init__(self, fun, nondiff_argnums=()):
+        super().__init__(fun, nondiff_argnums)
+        self.fwd = self.bwd = None
 
     def defvjp(self, fwd, bwd, symbolic_zeros=False, optimize_remat=False):
         self.fwd, self.bwd = fwd, bwd
 
     def __call__(self, *args, **kwargs):
-        if self.fwd is None:
-            raise AttributeError(f"No VJP defined for custom_vjp function {self.__name__} using "
-                                 "defvjp.")
-        args = _resolve_kwargs(self.fun, args, kwargs)
-        if core.current_trace() is core.eval_trace:
+        args, staged = self._eager_or_stage(self.fwd, args, kwargs)
+        if staged is None:
             return self.fun(*args)
-        static, leaves, in_tree, call_jaxpr, consts, out_tree = _stage(
-            self.fun, args, self.nondiff_argnums)
+        static, leaves, in_tree, call_jaxpr, consts, out_tree = staged
         nondiff = [static[i] for i in sorted(static)]
         user_fwd, user_bwd = self.fwd, self.bwd
         res_tree_box = []
@@ -368,13 +386,8 @@ class custom_vjp:
 # ----------------------------------------------------------------------------------------------
 # checkpoint / remat: save no intermediate values for the backward pass; recompute them there.
 
-checkpoint_p = Primitive("checkpoint", multiple_results=True)
-checkpoint_p.impl = _call_impl
-checkpoint_p.abstract_eval = lambda *avals, call_jaxpr, **_: call_jaxpr.out_avals
-checkpoint_p.weak_type_rule = (
-    lambda flags, params: [a.weak_type for a in params["call_jaxpr"].out_avals])
-checkpoint_p.pp_params = lambda params: [
-    ("jaxpr", params["call_jaxpr"]), ("prevent_cse", params["prevent_cse"])]
+checkpoint_p = _call_primitive("checkpoint", lambda params: [
+    ("jaxpr", params["call_jaxpr"]), ("prevent_cse", params["prevent_cse"])])
 
 
 def _checkpoint_jvp(primals, tangents, *, call_jaxpr, prevent_cse):
@@ -457,10 +470,10 @@ def checkpoint(fun=None, *, prevent_cse=True, policy=None, static_argnums=()):
 
     @functools.wraps(fun)
     def remat_f(*args, **kwargs):
-        args = _resolve_kwargs(fun, args, kwargs)
-        if core.current_trace() is core.eval_trace:
+        args, staged = _eager_or_stage(fun, args, kwargs, static_argnums)
+        if staged is None:
             return fun(*args)
-        _, leaves, _, call_jaxpr, consts, out_tree = _stage(fun, args, static_argnums)
+        _, leaves, _, call_jaxpr, consts, out_tree = staged
         outs = checkpoint_p.bind(*consts, *leaves, call_jaxpr=call_jaxpr,
                                  prevent_cse=prevent_cse)
         return tree_util.tree_unflatten(out_tree, outs)

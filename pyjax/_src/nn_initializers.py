@@ -156,41 +156,28 @@ def variance_scaling(scale, mode, distribution, in_axis=-2, out_axis=-1, batch_a
     return init
 
 
-def glorot_uniform(in_axis=-2, out_axis=-1, batch_axis=(), dtype=_FLOAT):
-    """Glorot (Xavier) uniform: variance_scaling(1.0, 'fan_avg', 'uniform')."""
-    return variance_scaling(1.0, "fan_avg", "uniform", in_axis=in_axis, out_axis=out_axis,
-                            batch_axis=batch_axis, dtype=dtype)
+def _variance_scaling_preset(name, title, scale, mode, distribution):
+    """The named initializer factory ``variance_scaling(scale, mode, distribution)``."""
+    def preset(in_axis=-2, out_axis=-1, batch_axis=(), dtype=_FLOAT):
+        return variance_scaling(scale, mode, distribution, in_axis=in_axis, out_axis=out_axis,
+                                batch_axis=batch_axis, dtype=dtype)
+    preset.__name__ = preset.__qualname__ = name
+    preset.__doc__ = f"{title}: variance_scaling({scale}, '{mode}', '{distribution}')."
+    return preset
 
 
-def glorot_normal(in_axis=-2, out_axis=-1, batch_axis=(), dtype=_FLOAT):
-    """Glorot (Xavier) normal: variance_scaling(1.0, 'fan_avg', 'truncated_normal')."""
-    return variance_scaling(1.0, "fan_avg", "truncated_normal", in_axis=in_axis,
-                            out_axis=out_axis, batch_axis=batch_axis, dtype=dtype)
-
-
-def lecun_uniform(in_axis=-2, out_axis=-1, batch_axis=(), dtype=_FLOAT):
-    """LeCun uniform: variance_scaling(1.0, 'fan_in', 'uniform')."""
-    return variance_scaling(1.0, "fan_in", "uniform", in_axis=in_axis, out_axis=out_axis,
-                            batch_axis=batch_axis, dtype=dtype)
-
-
-def lecun_normal(in_axis=-2, out_axis=-1, batch_axis=(), dtype=_FLOAT):
-    """LeCun normal: variance_scaling(1.0, 'fan_in', 'truncated_normal')."""
-    return variance_scaling(1.0, "fan_in", "truncated_normal", in_axis=in_axis,
-                            out_axis=out_axis, batch_axis=batch_axis, dtype=dtype)
-
-
-def he_uniform(in_axis=-2, out_axis=-1, batch_axis=(), dtype=_FLOAT):
-    """He (Kaiming) uniform: variance_scaling(2.0, 'fan_in', 'uniform')."""
-    return variance_scaling(2.0, "fan_in", "uniform", in_axis=in_axis, out_axis=out_axis,
-                            batch_axis=batch_axis, dtype=dtype)
-
-
-def he_normal(in_axis=-2, out_axis=-1, batch_axis=(), dtype=_FLOAT):
-    """He (Kaiming) normal: variance_scaling(2.0, 'fan_in', 'truncated_normal')."""
-    return variance_scaling(2.0, "fan_in", "truncated_normal", in_axis=in_axis,
-                            out_axis=out_axis, batch_axis=batch_axis, dtype=dtype)
-
+glorot_uniform = _variance_scaling_preset(
+    "glorot_uniform", "Glorot (Xavier) uniform", 1.0, "fan_avg", "uniform")
+glorot_normal = _variance_scaling_preset(
+    "glorot_normal", "Glorot (Xavier) normal", 1.0, "fan_avg", "truncated_normal")
+lecun_uniform = _variance_scaling_preset(
+    "lecun_uniform", "LeCun uniform", 1.0, "fan_in", "uniform")
+lecun_normal = _variance_scaling_preset(
+    "lecun_normal", "LeCun normal", 1.0, "fan_in", "truncated_normal")
+he_uniform = _variance_scaling_preset(
+    "he_uniform", "He (Kaiming) uniform", 2.0, "fan_in", "uniform")
+he_normal = _variance_scaling_preset(
+    "he_normal", "He (Kaiming) normal", 2.0, "fan_in", "truncated_normal")
 
 xavier_uniform = glorot_uniform
 xavier_normal = glorot_normal

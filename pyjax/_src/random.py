@@ -6,12 +6,15 @@ with the same primitives (random_bits, shifts, bitcasts, ...), and the float ker
 (its log/log1p/erf/erf_inv and fused multiply-adds) are emulated exactly (primitives/
 random_bits.py), so samples match JAX bit for bit eagerly, under jit and under vmap.
 
+This module holds the keys, bits, uniform, normal and the integer samplers everything else is
+built on; random_samplers.py has the continuous distributions, random_discrete.py the
+permutations, choices and counts.
+
 Eagerly, uniform/normal/bits on concrete keys take a fused NumPy path (whole pipeline per cache
 block, on two threads) that computes exactly what the primitive-by-primitive path computes.
 """
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Sequence
 
@@ -23,7 +26,6 @@ from pyjax._src import lax
 from pyjax._src.array import ArrayImpl
 from pyjax._src.config import config
 from pyjax._src.primitives import random_bits as rb
-from pyjax._src.primitives import sorting as _sorting
 from pyjax._src.primitives.elementwise import stop_gradient as _stop_gradient
 
 PRNGImpl = rb.PRNGImpl
@@ -138,6 +140,15 @@ def _float_dtype(name, dtype):
     if not dtypes.issubdtype(dtype, np.floating):
         raise _floating_dtype_error(name, dtype)
     return dtype
+
+
+def _check_out_sharding(out_sharding, name):
+    """JAX's samplers take an ``out_sharding`` (a NamedSharding or PartitionSpec); pyjax has
+    one device and no meshes, so only None (the default) is meaningful."""
+    if out_sharding is not None:
+        raise TypeError(f"`out_sharding` argument of {name} only supports instances of "
+                        f"`NamedSharding` or `PartitionSpec`. Got {out_sharding} of type: "
+                        f"{type(out_sharding)}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -411,7 +422,7 @@ def clone(key):
 # bits, uniform, normal
 
 
-def bits(key, shape=(), dtype=None):
+def bits(key, shape=(), dtype=None, *, out_sharding=None):
     """Uniform random bits as unsigned integers (uint32 default; uint64 with x64).
 
     Example:
@@ -419,6 +430,7 @@ def bits(key, shape=(), dtype=None):
       Array([2098992034, 2919706841, 2646866425], dtype=uint32)
     """
     key, _ = _check_prng_key("bits", key)
+    _check_out_sharding(out_sharding, "bits")
     if dtype is None:
         dtype = dtypes.default_uint_dtype()
     else:
@@ -431,10 +443,8 @@ def bits(key, shape=(), dtype=None):
     return _random_bits(key, bit_width, shape)
 
 
-random_bits = bits
 
-
-def uniform(key, shape=(), dtype=None, minval=0., maxval=1.):
+def uniform(key, shape=(), dtype=None, minval=0., maxval=1., *, out_sharding=None):
     """Uniform random values in ``[minval, maxval)`` of a float dtype.
 
     The mantissa bits of a float in [1, 2) are random; ``f * (maxval - minval) + minval`` is
@@ -445,6 +455,7 @@ def uniform(key, shape=(), dtype=None, minval=0., maxval=1.):
       Array([0.48870957, 0.6797972 , 0.6162715 ], dtype=float32)
     """
     key, _ = _check_prng_key("uniform", key)
+    _check_out_sharding(out_sharding, "uniform")
     dtype = _user_dtype(float if dtype is None else dtype)
     shape = _canonicalize_shape(shape)
     if not dtypes.issubdtype(dtype, np.floating):
@@ -484,7 +495,7 @@ def _uniform(key, minval, maxval, shape, dtype):
     return lax.max(minval, lax.reshape(scaled, shape))
 
 
-def normal(key, shape=(), dtype=None):
+def normal(key, shape=(), dtype=None, *, out_sharding=None):
     """Standard normal samples: ``sqrt(2) * erf_inv(u)`` with u uniform in (-1, 1).
 
     Complex dtypes take real and imaginary parts from two split keys, scaled by 1/sqrt(2).
@@ -494,6 +505,7 @@ def normal(key, shape=(), dtype=None):
       Array([-0.02830462,  0.46713185,  0.29570296], dtype=float32)
     """
     key, _ = _check_prng_key("normal", key)
+    _check_out_sharding(out_sharding, "normal")
     shape = _canonicalize_shape(shape)
     dtype = _user_dtype(float if dtype is None else dtype)
     if not dtypes.issubdtype(dtype, np.inexact):
@@ -555,7 +567,7 @@ def _convert_and_clip_integer(val, dtype):
     return _convert(val, dtype)
 
 
-def randint(key, shape, minval, maxval, dtype=None):
+def randint(key, shape, minval, maxval, dtype=None, *, out_sharding=None):
     """Uniform integers in ``[minval, maxval)``, from 2*nbits random bits per value.
 
     Example:
@@ -563,6 +575,7 @@ def randint(key, shape, minval, maxval, dtype=None):
       Array([4, 4, 1, 9, 9, 9, 7, 7], dtype=int32)
     """
     key, _ = _check_prng_key("randint", key)
+    _check_out_sharding(out_sharding, "randint")
     dtype = _user_dtype(int if dtype is None else dtype)
     shape = _canonicalize_shape(shape)
     if not dtypes.issubdtype(dtype, np.integer):
@@ -624,13 +637,14 @@ def _randint(key, minval, maxval, shape, dtype):
     return lax.add(minval, _convert(random_offset, dtype))
 
 
-def bernoulli(key, p=0.5, shape=None, mode="low"):
+def bernoulli(key, p=0.5, shape=None, mode="low", *, out_sharding=None):
     """Bernoulli samples (bool) with mean ``p``: ``uniform(key, shape) < p``."""
     if shape is not None:
         shape = _canonicalize_shape(shape)
     if mode not in ["high", "low"]:
         raise ValueError(f"got {mode=}, expected 'high' or 'low'")
     key, _ = _check_prng_key("bernoulli", key)
+    _check_out_sharding(out_sharding, "bernoulli")
     dtype = dtypes.dtype(p, canonicalize=True)
     if not dtypes.issubdtype(dtype, np.floating):
         raise TypeError(f"bernoulli probability `p` must have a floating dtype, got {dtype}.")
@@ -646,9 +660,10 @@ def bernoulli(key, p=0.5, shape=None, mode="low"):
     return lax.lt(uniform(key, shape, dtype), p)
 
 
-def rademacher(key, shape=(), dtype=None):
+def rademacher(key, shape=(), dtype=None, *, out_sharding=None):
     """Random signs: -1 or 1 with equal probability."""
     key, _ = _check_prng_key("rademacher", key)
+    _check_out_sharding(out_sharding, "rademacher")
     dtype = _user_dtype(int if dtype is None else dtype)
     shape = _canonicalize_shape(shape)
     b = _convert(bernoulli(key, 0.5, shape), dtypes.default_int_dtype())
@@ -657,182 +672,8 @@ def rademacher(key, shape=(), dtype=None):
     return _convert(signs, dtype)
 
 
-def _iota(n):
-    return lax.iota(dtypes.default_int_dtype(), n)
-
-
-def _shuffle(key, x, axis):
-    exponent = 3
-    uint32max = np.iinfo(np.uint32).max
-    size = core.get_aval(x).size
-    num_rounds = int(np.ceil(exponent * np.log(max(1, size)) / np.log(uint32max)))
-    for _ in range(num_rounds):
-        key, subkey = _unstack(_split(key))
-        sort_keys = _random_bits(subkey, 32, core.get_aval(x).shape)
-        _, x = _sorting.sort_key_val(sort_keys, x, axis)
-    return x
-
-
-def _take(x, ind, axis):
-    from pyjax._src.numpy import indexing as jnp_indexing
-    return jnp_indexing.take(x, ind, axis, unique_indices=True)
-
-
-def _canonicalize_axis(axis, ndim):
-    axis = operator.index(axis)
-    if not -ndim <= axis < ndim:
-        raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
-    return axis % ndim
-
-
-def permutation(key, x, axis=0, independent=False):
-    """A random permutation of ``arange(x)`` (int x) or of ``x`` along ``axis``."""
-    key, _ = _check_prng_key("permutation", key)
-    if not _arraylike(x):
-        raise TypeError(f"permutation requires ndarray or scalar arguments, got {type(x)} at "
-                        "position 0.")
-    axis = _canonicalize_axis(axis, np.ndim(x) or 1)
-    if not np.ndim(x):
-        if not dtypes.issubdtype(dtypes.dtype(x), np.integer):
-            raise TypeError("x must be an integer or at least 1-dimensional")
-        r = core.concrete_or_error(int, x, "argument x of jax.random.permutation()")
-        return _shuffle(key, _iota(r), axis)
-    x = _to_array(x)
-    if independent or np.ndim(x) == 1:
-        return _shuffle(key, x, axis)
-    ind = _shuffle(key, _iota(core.get_aval(x).shape[axis]), 0)
-    return _take(x, ind, axis)
-
-
-def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
-    """Random samples from ``a`` (an array, or ``arange(a)`` for an int)."""
-    key, _ = _check_prng_key("choice", key)
-    if not isinstance(shape, Sequence):
-        raise TypeError("shape argument of jax.random.choice must be a sequence, "
-                        f"got {shape}")
-    arr = _to_array(a)
-    aval = core.get_aval(arr)
-    if aval.ndim == 0:
-        n_inputs = core.concrete_or_error(int, a, "The error occurred in jax.random.choice()")
-    else:
-        axis = _canonicalize_axis(axis, aval.ndim)
-        n_inputs = aval.shape[axis]
-    n_draws = math.prod(shape)
-    if n_draws == 0:
-        return lax.full(tuple(shape), 0, aval.dtype)
-    if n_inputs <= 0:
-        raise ValueError("a must be greater than 0 unless no samples are taken")
-    if not replace and n_draws > n_inputs:
-        raise ValueError(f"Cannot take a larger sample (size {n_draws}) than population (size "
-                         f"{n_inputs}) when 'replace=False'")
-    if p is None:
-        if replace:
-            ind = randint(key, shape, 0, n_inputs)
-            result = ind if aval.ndim == 0 else _take(arr, ind, axis)
-        else:
-            perm = permutation(key, n_inputs if aval.ndim == 0 else arr, axis)
-            pshape = core.get_aval(perm).shape
-            start = (0,) * len(pshape)
-            limit = tuple(n_draws if i == axis else d for i, d in enumerate(pshape))
-            result = lax.slice(perm, start, limit)
-    else:
-        from pyjax._src.numpy import util as jnp_util
-        p_arr, = jnp_util.promote_dtypes_inexact(p)
-        p_aval = core.get_aval(p_arr)
-        if p_aval.shape != (n_inputs,):
-            raise ValueError("p must be None or a 1D vector with the same size as "
-                             f"a.shape[axis]. p has shape {p_aval.shape} and a.shape[axis] is "
-                             f"{n_inputs}.")
-        int_dtype = dtypes.default_int_dtype()
-        if replace:
-            from pyjax._src.numpy import sorting as jnp_sorting
-            p_cuml = lax.cumsum(p_arr, 0)
-            last = lax.reshape(lax.slice(p_cuml, (n_inputs - 1,), (n_inputs,)), ())
-            u = uniform(key, shape, dtype=p_aval.dtype)
-            r = lax.mul(last, lax.sub(_const(1, p_aval.dtype), u))
-            ind = _convert(jnp_sorting.searchsorted(p_cuml, r), int_dtype)
-        else:
-            g = lax.add(gumbel(key, (n_inputs,), dtype=p_aval.dtype, mode=mode),
-                        rb.xla_log_p.bind(p_arr))
-            ind = _convert(_sorting.top_k(g, n_draws)[1], int_dtype)
-        result = ind if aval.ndim == 0 else _take(arr, ind, axis)
-    out_shape = tuple(shape) if aval.ndim == 0 else \
-        aval.shape[0:axis] + tuple(shape) + aval.shape[axis + 1:]
-    return lax.reshape(result, out_shape)
-
-
-def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None):
-    """Samples from categorical distributions given by unnormalised log-probabilities
-    (Gumbel-max with replacement, Gumbel top-k without)."""
-    key, _ = _check_prng_key("categorical", key)
-    logits_arr = _to_array(logits)
-    lshape = core.get_aval(logits_arr).shape
-    batch_shape = tuple(np.delete(lshape, axis))
-    if shape is None:
-        shape = batch_shape
-    else:
-        shape = _canonicalize_shape(shape)
-        _check_shape("categorical", shape, batch_shape)
-    shape_prefix = shape[:len(shape) - len(batch_shape)]
-    ldtype = core.get_aval(logits_arr).dtype
-    ndim = len(lshape)
-    if replace:
-        if axis >= 0:
-            axis -= ndim
-        logits_shape = list(shape[len(shape) - len(batch_shape):])
-        logits_shape.insert(axis % ndim, lshape[axis])
-        g = gumbel(key, (*shape_prefix, *logits_shape), ldtype, mode=mode)
-        expanded = lax.expand_dims(logits_arr, tuple(range(len(shape_prefix))))
-        total = lax.add(g, _broadcast_to(expanded, core.get_aval(g).shape))
-        return lax.argmax(total, axis % len(core.get_aval(total).shape),
-                          dtypes.default_int_dtype())
-    logits_arr = lax.add(logits_arr, gumbel(key, lshape, ldtype, mode=mode))
-    k = math.prod(shape_prefix)
-    axis = axis % ndim
-    if k > lshape[axis]:
-        raise ValueError(f"Number of samples without replacement ({k}) cannot exceed number "
-                         f"of categories ({lshape[axis]}).")
-    perm = tuple(i for i in range(ndim) if i != axis) + (axis,)
-    _, indices = _sorting.top_k(lax.transpose(logits_arr, perm), k)
-    nd = core.get_aval(indices).ndim
-    dimensions = (nd - 1, *range(nd - 1))
-    return lax.reshape(indices, shape, dimensions)
-
-
-def poisson(key, lam, shape=None, dtype=None):
-    """Poisson samples (Knuth's method for lam < 10, transformed rejection otherwise)."""
-    key, _ = _check_prng_key("poisson", key)
-    dtype = _user_dtype(int if dtype is None else dtype)
-    if shape is not None:
-        shape = _canonicalize_shape(shape)
-    else:
-        shape = _shape_of(lam)
-    lam = _broadcast_to(_to_array(lam), shape)
-    lam = _convert(lam, np.float32)
-    return rb.random_poisson_p.bind(key, lam, dtype=np.dtype(dtype),
-                                    partitionable=_partitionable())
-
-
-def geometric(key, p, shape=None, dtype=None):
-    """Geometric samples: the number of trials up to the first success."""
-    key, _ = _check_prng_key("geometric", key)
-    dtype = _user_dtype(int if dtype is None else dtype)
-    if not dtypes.issubdtype(dtype, np.integer):
-        raise ValueError(f"dtype argument to `geometric` must be an int dtype, got {dtype}")
-    shape = _check_broadcast_shapes("geometric", shape, p)
-    from pyjax._src.numpy import util as jnp_util
-    p, = jnp_util.promote_dtypes_inexact(p)
-    pdt = core.get_aval(p).dtype
-    u = uniform(key, shape, pdt)
-    u = lax.select(lax.eq(u, _const(0, pdt)), lax.full_like(u, 1), u)
-    log_u = rb.xla_log_p.bind(u)
-    log_one_minus_p = _broadcast_to(rb.xla_log1p_p.bind(lax.neg(p)), shape)
-    g = lax.add(lax.floor(lax.div(log_u, log_one_minus_p)), _const(1, pdt))
-    return _convert(g, dtype)
-
-
 # ----------------------------------------------------------------------------------------------
-# Continuous distributions built on uniform
+# XLA:CPU's log and log1p (shared by the float samplers), truncated normal
 
 
 def _log(x):
@@ -847,71 +688,12 @@ def _sampler_dtype(name, dtype):
     return _float_dtype(name, dtype)
 
 
-def exponential(key, shape=(), dtype=None):
-    """Exponential samples: ``-log1p(-u)``."""
-    key, _ = _check_prng_key("exponential", key)
-    dtype = _sampler_dtype("exponential", dtype)
-    shape = _canonicalize_shape(shape)
-    u = uniform(key, shape, dtype)
-    return lax.neg(_log1p(lax.neg(u)))
-
-
-def gumbel(key, shape=(), dtype=None, mode=None):
-    """Gumbel samples: ``-log(-log(u))`` (mode 'low') or from 2 draws (mode 'high')."""
-    key, _ = _check_prng_key("gumbel", key)
-    dtype = _sampler_dtype("gumbel", dtype)
-    shape = _canonicalize_shape(shape)
-    if mode is None:
-        mode = "low"
-    if mode not in ("highest", "high", "low"):
-        raise ValueError("Must provide valid mode for gumbel got: %s" % mode)
-    if mode == "highest":
-        raise NotImplementedError("gumbel mode='highest' is not supported by pyjax")
-    info = dtypes.finfo(dtype)
-    if mode == "high":
-        high, low = _unstack(_uniform(key, 0., 1., (2,) + tuple(shape), np.dtype(dtype)))
-        # high + 2**-nmant * low (an exact scaling, so the FMA is one rounding) + tiny
-        x = rb.fma_p.bind(_const(2.0 ** -info.nmant, dtype) if not shape else
-                          _broadcast_to(_const(2.0 ** -info.nmant, dtype), shape), low, high)
-        x = lax.add(x, _const(info.tiny, dtype))
-        x = lax.select(lax.ge(high, _const(0.5, dtype)), high, x)
-        return lax.neg(_log(lax.neg(_log1p(lax.neg(x)))))
-    u = _uniform(key, info.tiny, 1., tuple(shape), np.dtype(dtype))
-    return lax.neg(_log(lax.neg(_log(u))))
-
-
-def laplace(key, shape=(), dtype=None):
-    """Laplace samples: ``sign(u) * log1p(-|u|)`` with u uniform in (-1, 1)."""
-    key, _ = _check_prng_key("laplace", key)
-    dtype = _sampler_dtype("laplace", dtype)
-    shape = _canonicalize_shape(shape)
-    u = uniform(key, shape, dtype, minval=-1. + float(dtypes.finfo(dtype).epsneg), maxval=1.)
-    return lax.mul(lax.sign(u), _log1p(lax.neg(lax.abs(u))))
-
-
-def logistic(key, shape=(), dtype=None):
-    """Logistic samples: ``log(u) - log1p(-u)``."""
-    key, _ = _check_prng_key("logistic", key)
-    dtype = _sampler_dtype("logistic", dtype)
-    shape = _canonicalize_shape(shape)
-    x = uniform(key, shape, dtype, minval=float(dtypes.finfo(dtype).tiny), maxval=1.)
-    return lax.sub(_log(x), _log1p(lax.neg(x)))
-
-
-def cauchy(key, shape=(), dtype=None):
-    """Cauchy samples: ``tan(pi * (u - 0.5))``."""
-    key, _ = _check_prng_key("cauchy", key)
-    dtype = _sampler_dtype("cauchy", dtype)
-    shape = _canonicalize_shape(shape)
-    u = uniform(key, shape, dtype, minval=float(dtypes.finfo(dtype).eps), maxval=1.)
-    return lax.tan(lax.mul(_const(np.pi, dtype), lax.sub(u, _const(0.5, dtype))))
-
-
-def truncated_normal(key, lower, upper, shape=None, dtype=None):
+def truncated_normal(key, lower, upper, shape=None, dtype=None, *, out_sharding=None):
     """Normal samples truncated to the open interval (lower, upper), by inverting the CDF."""
     if shape is not None:
         shape = _canonicalize_shape(shape)
     key, _ = _check_prng_key("truncated_normal", key)
+    _check_out_sharding(out_sharding, "truncated_normal")
     dtype = _user_dtype(float if dtype is None else dtype)
     if not dtypes.issubdtype(dtype, np.floating):
         raise ValueError("dtype argument to `truncated_normal` must be a float dtype, "
@@ -932,346 +714,3 @@ def truncated_normal(key, lower, upper, shape=None, dtype=None):
     lo = lax.nextafter(_stop_gradient(lower), _const(np.inf, dtype))
     hi = lax.nextafter(_stop_gradient(upper), _const(-np.inf, dtype))
     return lax.min(lax.max(out, _broadcast_to(lo, shape)), _broadcast_to(hi, shape))
-
-
-def pareto(key, b, shape=None, dtype=None):
-    """Pareto samples: ``exp(exponential / b)``."""
-    key, _ = _check_prng_key("pareto", key)
-    dtype = _sampler_dtype("pareto", dtype)
-    shape = _check_broadcast_shapes("pareto", shape, b)
-    b = _convert(b, dtype)
-    e = exponential(key, shape, dtype)
-    return lax.exp(lax.div(e, _broadcast_to(b, shape)))
-
-
-def weibull_min(key, scale, concentration, shape=(), dtype=None):
-    """Weibull samples: ``(-log1p(-u)) ** (1 / concentration) * scale``."""
-    key, _ = _check_prng_key("weibull_min", key)
-    dtype = _sampler_dtype("weibull_min", dtype)
-    shape = _canonicalize_shape(shape)
-    u = uniform(key, shape, dtype, 0, 1)
-    from pyjax import numpy as jnp
-    return jnp.power(lax.neg(_log1p(lax.neg(u))), 1.0 / jnp.asarray(concentration)) * scale
-
-
-def rayleigh(key, scale, shape=None, dtype=None):
-    """Rayleigh samples: ``scale * sqrt(-2 log u)``."""
-    key, _ = _check_prng_key("rayleigh", key)
-    dtype = _sampler_dtype("rayleigh", dtype)
-    shape = _check_broadcast_shapes("rayleigh", shape, scale)
-    u = uniform(key, shape, dtype)
-    scale = _broadcast_to(_convert(scale, dtype), shape)
-    sqrt_u = lax.sqrt(lax.mul(_log(u), _const(-2, dtype)))
-    return lax.mul(scale, sqrt_u)
-
-
-def triangular(key, left, mode, right, shape=None, dtype=None):
-    """Triangular samples on [left, right] with peak at mode (inverse CDF)."""
-    key, _ = _check_prng_key("triangular", key)
-    dtype = _sampler_dtype("triangular", dtype)
-    shape = _check_broadcast_shapes("triangular", shape, left, mode, right)
-    left = _broadcast_to(_convert(left, dtype), shape)
-    right = _broadcast_to(_convert(right, dtype), shape)
-    mode = _broadcast_to(_convert(mode, dtype), shape)
-    fc = lax.div(lax.sub(mode, left), lax.sub(right, left))
-    u = uniform(key, shape, dtype)
-    out1 = lax.add(left, lax.sqrt(lax.mul(lax.mul(u, lax.sub(right, left)),
-                                          lax.sub(mode, left))))
-    out2 = lax.sub(right, lax.sqrt(lax.mul(lax.mul(lax.sub(_const(1, dtype), u),
-                                                   lax.sub(right, left)),
-                                           lax.sub(right, mode))))
-    return lax.select(lax.lt(u, fc), out1, out2)
-
-
-def lognormal(key, sigma=np.float32(1), shape=None, dtype=None):
-    """Log-normal samples: ``exp(sigma * normal)``."""
-    key, _ = _check_prng_key("lognormal", key)
-    dtype = _user_dtype(float if dtype is None else dtype)
-    if not dtypes.issubdtype(dtype, np.inexact):
-        raise ValueError("dtype argument to `lognormal` must be a float or complex dtype, "
-                         f"got {dtype}")
-    shape = _check_broadcast_shapes("lognormal", shape, sigma)
-    sigma = _convert(sigma, dtype)
-    scaled = lax.mul(normal(key, shape, dtype), _broadcast_to(sigma, shape))
-    return lax.exp(scaled)
-
-
-def wald(key, mean, shape=None, dtype=None):
-    """Wald (inverse Gaussian) samples."""
-    key, _ = _check_prng_key("wald", key)
-    dtype = _sampler_dtype("wald", dtype)
-    shape = _check_broadcast_shapes("wald", shape, mean)
-    k1, k2 = _unstack(_split(key, 2))
-    mean = _broadcast_to(_convert(mean, dtype), shape)
-    v = normal(k1, shape, dtype)
-    z = uniform(k2, shape, dtype)
-    y = lax.integer_pow(v, 2)
-    y_sq = lax.integer_pow(y, 2)
-    mean_sq = lax.integer_pow(mean, 2)
-    c = lambda x: _const(x, dtype)  # noqa: E731
-    sqrt_term = lax.sqrt(rb.fma_p.bind(lax.mul(c(4), mean), y, lax.mul(mean_sq, y_sq)))
-    # mean + mean_sq*y/2 - mean/2*sqrt_term, the last product fused into the subtraction
-    x = rb.fma_p.bind(lax.neg(lax.mul(mean, c(0.5))), sqrt_term,
-                      lax.add(mean, lax.mul(lax.mul(mean_sq, y), c(0.5))))
-    return lax.select(lax.le(z, lax.div(mean, lax.add(mean, x))), x, lax.div(mean_sq, x))
-
-
-# ----------------------------------------------------------------------------------------------
-# Gamma family (Marsaglia-Tsang in the random_gamma primitive)
-
-
-def _gamma(key, a, shape, dtype, log_space=False):
-    if shape is None:
-        shape = _shape_of(a)
-    else:
-        _check_shape("gamma", shape, _shape_of(a))
-    a = _convert(a, dtype)
-    if core.get_aval(a).shape != tuple(shape):
-        a = _broadcast_to(a, shape)
-    return rb.random_gamma_p.bind(key, a, log_space=log_space, partitionable=_partitionable())
-
-
-def gamma(key, a, shape=None, dtype=None):
-    """Gamma(a) samples, differentiable in ``a`` (implicit reparameterisation)."""
-    key, _ = _check_prng_key("gamma", key)
-    dtype = _sampler_dtype("gamma", dtype)
-    if shape is not None:
-        shape = _canonicalize_shape(shape)
-    return _gamma(key, a, shape, np.dtype(dtype))
-
-
-def loggamma(key, a, shape=None, dtype=None):
-    """log of Gamma(a) samples, computed in log space (accurate for small ``a``)."""
-    key, _ = _check_prng_key("loggamma", key)
-    dtype = _user_dtype(float if dtype is None else dtype)
-    if not dtypes.issubdtype(dtype, np.floating):
-        raise ValueError(f"dtype argument to `gamma` must be a float dtype, got {dtype}")
-    if shape is not None:
-        shape = _canonicalize_shape(shape)
-    return _gamma(key, a, shape, np.dtype(dtype), log_space=True)
-
-
-def beta(key, a, b, shape=None, dtype=None):
-    """Beta(a, b) samples from two log-gamma samples."""
-    key, _ = _check_prng_key("beta", key)
-    dtype = np.dtype(_sampler_dtype("beta", dtype))
-    shape = _check_broadcast_shapes("beta", shape, a, b)
-    a = _convert(a, dtype)
-    b = _convert(b, dtype)
-    key_a, key_b = _unstack(_split(key))
-    a = _broadcast_to(a, shape)
-    b = _broadcast_to(b, shape)
-    log_gamma_a = loggamma(key_a, a, shape, dtype)
-    log_gamma_b = loggamma(key_b, b, shape, dtype)
-    log_max = lax.max(log_gamma_a, log_gamma_b)
-    gamma_a_scaled = lax.exp(lax.sub(log_gamma_a, log_max))
-    gamma_b_scaled = lax.exp(lax.sub(log_gamma_b, log_max))
-    return lax.div(gamma_a_scaled, lax.add(gamma_a_scaled, gamma_b_scaled))
-
-
-def _softmax_last(x):
-    shape = core.get_aval(x).shape
-    nd = len(shape)
-    m = _stop_gradient(lax.reduce_max(x, (nd - 1,)))
-    unnormalized = lax.exp(lax.sub(x, lax.broadcast_in_dim(m, shape, tuple(range(nd - 1)))))
-    total = lax.reduce_sum(unnormalized, (nd - 1,))
-    # Division by a broadcast value is a multiplication by its reciprocal on XLA:CPU.
-    inv = lax.div(_const(1, core.get_aval(x).dtype), total)
-    return lax.mul(unnormalized, lax.broadcast_in_dim(inv, shape, tuple(range(nd - 1))))
-
-
-def dirichlet(key, alpha, shape=None, dtype=None):
-    """Dirichlet(alpha) samples: softmax of log-gamma samples."""
-    key, _ = _check_prng_key("dirichlet", key)
-    dtype = np.dtype(_sampler_dtype("dirichlet", dtype))
-    if shape is not None:
-        shape = _canonicalize_shape(shape)
-    if not np.ndim(alpha) >= 1:
-        raise ValueError(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == "
-                         f"{np.ndim(alpha)}")
-    ashape = _shape_of(alpha)
-    if shape is None:
-        shape = ashape[:-1]
-    else:
-        _check_shape("dirichlet", shape, ashape[:-1])
-    alpha = _convert(alpha, dtype)
-    log_gamma_samples = loggamma(key, alpha, tuple(shape) + ashape[-1:], dtype)
-    return _softmax_last(log_gamma_samples)
-
-
-def t(key, df, shape=None, dtype=None):
-    """Student's t samples: ``normal * sqrt((df/2) / gamma(df/2))``."""
-    key, _ = _check_prng_key("t", key)
-    dtype = np.dtype(_sampler_dtype("t", dtype))
-    shape = _check_broadcast_shapes("t", shape, df)
-    df = _convert(df, dtype)
-    key_n, key_g = _unstack(_split(key))
-    n = normal(key_n, shape, dtype)
-    half_df = lax.mul(df, _const(0.5, dtype))
-    g = gamma(key_g, half_df, shape, dtype)
-    return lax.mul(n, lax.sqrt(lax.div(_broadcast_to(half_df, shape), g)))
-
-
-def chisquare(key, df, shape=None, dtype=None):
-    """Chi-square samples: ``2 * exp(loggamma(df / 2))``."""
-    key, _ = _check_prng_key("chisquare", key)
-    dtype = np.dtype(_sampler_dtype("chisquare", dtype))
-    shape = _check_broadcast_shapes("chisquare", shape, df)
-    df = _convert(df, dtype)
-    half_df = lax.mul(df, _const(0.5, dtype))
-    log_g = loggamma(key, half_df, shape, dtype)
-    return lax.mul(lax.exp(log_g), _const(2, dtype))
-
-
-def f(key, dfnum, dfden, shape=None, dtype=None):
-    """F-distribution samples: ratio of scaled chi-square samples."""
-    key, _ = _check_prng_key("f", key)
-    dtype = np.dtype(_sampler_dtype("f", dtype))
-    shape = _check_broadcast_shapes("f", shape, dfnum, dfden)
-    dfden = _convert(dfden, dtype)
-    dfnum = _convert(dfnum, dtype)
-    key_dfd, key_dfn = _unstack(_split(key))
-    chi2_dfn = chisquare(key_dfn, dfnum, shape, dtype)
-    chi2_dfd = chisquare(key_dfd, dfden, shape, dtype)
-    num = _div_maybe_scalar(chi2_dfn, dfnum)
-    den = _div_maybe_scalar(chi2_dfd, dfden)
-    return lax.div(num, den)
-
-
-def _div_maybe_scalar(x, y):
-    """x / y as XLA:CPU computes it: by a broadcast scalar, a multiply by the reciprocal."""
-    shape = core.get_aval(x).shape
-    if core.get_aval(y).shape == () and shape != ():
-        return lax.mul(x, lax.div(_const(1, core.get_aval(y).dtype), y))
-    return lax.div(x, _broadcast_to(y, shape))
-
-
-def generalized_normal(key, p, shape=(), dtype=None):
-    """Generalized normal samples with density proportional to ``exp(-|x|**p)``."""
-    shape = _canonicalize_shape(shape)
-    key, _ = _check_prng_key("generalized_normal", key)
-    dtype = np.dtype(_user_dtype(float if dtype is None else dtype))
-    k0, k1 = _unstack(split(key))
-    g = gamma(k0, 1 / p, shape, dtype)
-    r = rademacher(k1, shape, dtype)
-    return lax.mul(r, lax.pow(g, _const(1 / p, dtype)))
-
-
-def ball(key, d, p=2, shape=(), dtype=None):
-    """Uniform samples from the unit Lp ball in d dimensions."""
-    shape = _canonicalize_shape(shape)
-    key, _ = _check_prng_key("ball", key)
-    dtype = np.dtype(_user_dtype(float if dtype is None else dtype))
-    d = core.concrete_or_error(operator.index, d, "The error occurred in jax.random.ball()")
-    k1, k2 = _unstack(split(key))
-    g = generalized_normal(k1, p, (*shape, d), dtype)
-    e = exponential(k2, shape, dtype)
-    nd = len(shape) + 1
-    s = lax.reduce_sum(lax.pow(lax.abs(g), _const(p, dtype)), (nd - 1,))
-    denom = lax.pow(lax.add(s, e), _const(1 / p, dtype))
-    return lax.div(g, lax.broadcast_in_dim(denom, (*shape, d), tuple(range(nd - 1))))
-
-
-def maxwell(key, shape=(), dtype=None):
-    """Maxwell samples: the norm of a 3-d standard normal vector."""
-    key, _ = _check_prng_key("maxwell", key)
-    dtype = np.dtype(_sampler_dtype("maxwell", dtype))
-    shape = _canonicalize_shape(shape)
-    x = normal(key, shape + (3,), dtype)
-    return lax.sqrt(lax.reduce_sum(lax.mul(x, x), (len(shape),)))
-
-
-def double_sided_maxwell(key, loc, scale, shape=(), dtype=None):
-    """Double-sided Maxwell samples: a Maxwell sample with a random sign, scaled and shifted."""
-    key, _ = _check_prng_key("double_sided_maxwell", key)
-    dtype = np.dtype(_sampler_dtype("double_sided_maxwell", dtype))
-    shape = _canonicalize_shape(shape)
-    params_shapes = _broadcast_shapes(_shape_of(loc), _shape_of(scale))
-    if not shape:
-        shape = params_shapes
-    shape = tuple(shape) + tuple(params_shapes)
-    maxwell_key, rademacher_key = _unstack(_split(key))
-    maxwell_rvs = maxwell(maxwell_key, shape=shape, dtype=dtype)
-    random_sign = rademacher(rademacher_key, shape=shape, dtype=dtype)
-    scaled = lax.mul(lax.mul(random_sign, maxwell_rvs), _broadcast_to(_convert(scale, dtype),
-                                                                       shape))
-    return lax.add(scaled, _broadcast_to(_convert(loc, dtype), shape))
-
-
-def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky"):
-    """Multivariate normal samples ``mean + factor @ z`` (factor from cholesky/eigh/svd)."""
-    key, _ = _check_prng_key("multivariate_normal", key)
-    from pyjax._src.numpy import util as jnp_util
-    mean, cov = jnp_util.promote_dtypes_inexact(mean, cov)
-    if method not in {"svd", "eigh", "cholesky"}:
-        raise ValueError("method must be one of {'svd', 'eigh', 'cholesky'}")
-    if dtype is None:
-        dtype = core.get_aval(mean).dtype
-    else:
-        dtype = _user_dtype(dtype)
-    if not dtypes.issubdtype(dtype, np.floating):
-        raise ValueError("dtype argument to `multivariate_normal` must be a float dtype, "
-                         f"got {dtype}")
-    if shape is not None:
-        shape = _canonicalize_shape(shape)
-    mshape, cshape = core.get_aval(mean).shape, core.get_aval(cov).shape
-    if not len(mshape) >= 1:
-        raise ValueError(f"multivariate_normal requires mean.ndim >= 1, got mean.ndim == "
-                         f"{len(mshape)}")
-    if not len(cshape) >= 2:
-        raise ValueError(f"multivariate_normal requires cov.ndim >= 2, got cov.ndim == "
-                         f"{len(cshape)}")
-    n = mshape[-1]
-    if cshape[-2:] != (n, n):
-        raise ValueError(f"multivariate_normal requires cov.shape == (..., n, n) for n={n}, "
-                         f"but got cov.shape == {cshape}.")
-    if shape is None:
-        shape = _broadcast_shapes(mshape[:-1], cshape[:-2])
-    else:
-        _check_shape("normal", shape, mshape[:-1], cshape[:-2])
-    factor = rb.cov_factor_p.bind(cov, method=method)
-    z = normal(key, tuple(shape) + mshape[-1:], dtype)
-    # mean + einsum('...ij,...j->...i', factor, z)
-    out_shape = _broadcast_shapes(tuple(shape) + (n,), cshape[:-1])
-    prod_shape = out_shape + (n,)
-    fz = lax.mul(_broadcast_to(factor, prod_shape),
-                 _broadcast_to(lax.expand_dims(z, (len(shape),)), prod_shape))
-    return lax.add(_broadcast_to(mean, out_shape), lax.reduce_sum(fz, (len(prod_shape) - 1,)))
-
-
-def binomial(key, n, p, shape=None, dtype=None):
-    """Binomial(n, p) samples as floats (inversion for n*p <= 10, else BTRS rejection)."""
-    key, _ = _check_prng_key("binomial", key)
-    dtype = np.dtype(_user_dtype(float if dtype is None else dtype))
-    if not dtypes.issubdtype(dtype, np.floating):
-        raise ValueError(f"dtype argument to `binomial` must be a float dtype, got {dtype}")
-    if shape is not None:
-        shape = _canonicalize_shape(shape)
-        _check_shape("binomial", shape, _shape_of(n), _shape_of(p))
-    else:
-        shape = _broadcast_shapes(_shape_of(n), _shape_of(p))
-    from pyjax._src.numpy import util as jnp_util
-    prob, = jnp_util.promote_dtypes_inexact(p)
-    pdt = core.get_aval(prob).dtype
-    count = _broadcast_to(_convert(n, pdt), shape)
-    prob = _broadcast_to(prob, shape)
-    c = lambda v: _const(v, pdt)  # noqa: E731
-    p_lt_half = lax.lt(prob, c(0.5))
-    q = lax.select(p_lt_half, prob, lax.sub(c(1.0), prob))
-    count_nan_or_neg = lax.bitwise_or(lax.ne(count, count), lax.lt(count, c(0.0)))
-    count_inf = lax.eq(lax.abs(count), c(np.inf))
-    q_is_nan = lax.ne(q, q)
-    q_l_0 = lax.lt(q, c(0.0))
-    q = lax.select(lax.bitwise_or(q_is_nan, q_l_0), lax.full_like(q, 0.01), q)
-    use_inversion = lax.bitwise_or(count_nan_or_neg, lax.le(lax.mul(count, q), c(10.0)))
-    count = lax.floor(count)
-    samples = rb.random_binomial_p.bind(key, count, q, use_inversion,
-                                        partitionable=_partitionable())
-    invalid = lax.bitwise_or(lax.bitwise_or(q_l_0, q_is_nan), count_nan_or_neg)
-    samples = lax.select(invalid, lax.full_like(samples, np.nan), samples)
-    samples = lax.select(lax.bitwise_and(count_inf, lax.bitwise_not(invalid)),
-                         lax.full_like(samples, np.inf), samples)
-    keep = lax.bitwise_or(lax.bitwise_or(p_lt_half, count_nan_or_neg),
-                          lax.bitwise_or(q_is_nan, count_inf))
-    out = lax.select(keep, samples, lax.sub(count, samples))
-    return _convert(out, dtype)

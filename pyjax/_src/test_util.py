@@ -205,6 +205,17 @@ def _merge_tolerance(tol, default):
     return out
 
 
+def _gradient_tolerances(atol, rtol):
+    """``atol`` and ``rtol`` over JAX's default gradient tolerances."""
+    return (_merge_tolerance(atol, default_gradient_tolerance),
+            _merge_tolerance(rtol, default_gradient_tolerance))
+
+
+def _failure_label(err_msg, what):
+    """The label of a failed comparison of ``what``, after the caller's ``err_msg``."""
+    return f"{err_msg} {what}" if err_msg else what
+
+
 def check_jvp(f, f_jvp, args, atol=None, rtol=None, eps=EPS, err_msg=""):
     """Check a JVP from automatic differentiation against finite differences.
 
@@ -222,8 +233,7 @@ def check_jvp(f, f_jvp, args, atol=None, rtol=None, eps=EPS, err_msg=""):
     Raises:
         AssertionError: if the derivatives do not match.
     """
-    atol = _merge_tolerance(atol, default_gradient_tolerance)
-    rtol = _merge_tolerance(rtol, default_gradient_tolerance)
+    atol, rtol = _gradient_tolerances(atol, rtol)
     rng = np.random.RandomState(0)
     tangent = tree_map(partial(rand_like, rng), args)
     v_out, t_out = f_jvp(args, tangent)
@@ -232,35 +242,27 @@ def check_jvp(f, f_jvp, args, atol=None, rtol=None, eps=EPS, err_msg=""):
     _check_dtypes_match(v_out, v_out_expected)
     t_out_expected = numerical_jvp(f, args, tangent, eps=eps)
     check_close(v_out, v_out_expected, atol=atol, rtol=rtol,
-                err_msg=f"{err_msg} primal" if err_msg else "primal")
+                err_msg=_failure_label(err_msg, "primal"))
     check_close(t_out, t_out_expected, atol=atol, rtol=rtol,
-                err_msg=f"{err_msg} tangent" if err_msg else "tangent")
+                err_msg=_failure_label(err_msg, "tangent"))
 
 
 def check_vjp(f, f_vjp, args, atol=None, rtol=None, eps=EPS, err_msg=""):
     """Check a VJP from automatic differentiation against finite differences.
 
     Compares ``<t, vjp(ct)>`` with ``<numerical_jvp(t), ct>`` for random ``t`` and ``ct``.
-
-    Args:
-        f: function to check at ``f(*args)``.
-        f_vjp: a function computing ``vjp`` of ``f``, usually ``functools.partial(vjp, f)``.
-        args: tuple of argument values.
-        atol: absolute tolerance (a number, or a dict from dtype to number).
-        rtol: relative tolerance (a number, or a dict from dtype to number).
-        eps: step of the finite differences.
-        err_msg: text added to the message of a failure.
+    The arguments are those of :func:`check_jvp`, with ``f_vjp`` a function computing ``vjp``
+    of ``f``, usually ``functools.partial(vjp, f)``.
 
     Raises:
         AssertionError: if the derivatives do not match.
     """
-    atol = _merge_tolerance(atol, default_gradient_tolerance)
-    rtol = _merge_tolerance(rtol, default_gradient_tolerance)
+    atol, rtol = _gradient_tolerances(atol, rtol)
     _rand_like = partial(rand_like, np.random.RandomState(0))
     v_out, vjpfun = f_vjp(*args)
     v_out_expected = f(*args)
     check_close(v_out, v_out_expected, atol=atol, rtol=rtol,
-                err_msg=f"{err_msg} primal" if err_msg else "primal")
+                err_msg=_failure_label(err_msg, "primal"))
     tangent = tree_map(_rand_like, args)
     tangent_out = numerical_jvp(f, args, tangent, eps=eps)
     cotangent = tree_map(_rand_like, v_out)
@@ -268,8 +270,7 @@ def check_vjp(f, f_vjp, args, atol=None, rtol=None, eps=EPS, err_msg=""):
     ip = inner_prod(tangent, cotangent_out)
     ip_expected = inner_prod(tangent_out, cotangent)
     check_close(ip, ip_expected, atol=atol, rtol=rtol,
-                err_msg=(f"{err_msg} cotangent projection" if err_msg
-                         else "cotangent projection"))
+                err_msg=_failure_label(err_msg, "cotangent projection"))
 
 
 def check_grads(f, args, order, modes=("fwd", "rev"), atol=None, rtol=None, eps=None):

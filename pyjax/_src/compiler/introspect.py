@@ -11,7 +11,8 @@ from pyjax._src.core import Literal
 
 _TRANSCENDENTAL = {"exp", "exp2", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
                    "logistic", "erf", "erfc", "erf_inv", "pow", "log_xla", "log1p_xla",
-                   "erf_xla", "erf_inv_xla"}
+                   "erf_xla", "erf_inv_xla", "asin", "acos", "atan", "atan2", "sinh", "cosh",
+                   "asinh", "acosh", "atanh", "cbrt"}
 
 
 def _offsets():

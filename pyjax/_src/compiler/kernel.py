@@ -21,7 +21,7 @@ I64 = np.dtype(np.int64)
 U64 = np.dtype(np.uint64)
 KERNEL_DTYPES = frozenset(map(np.dtype, [
     np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
-    np.float32, np.float64]))
+    np.float32, np.float64])) | codegen_interface.NARROW_FLOATS
 
 
 def kernel_dtype(dtype):
@@ -199,7 +199,7 @@ class Recorder(codegen_interface.KernelBuilder):
         if name in ("popcount", "clz"):
             if d.kind not in "iu":
                 raise TypeError(f"{name} needs an integer operand")
-        elif d.kind != "f":
+        elif not codegen_interface.is_float(d):
             raise TypeError(f"{name} needs a float operand, got {d}")
         out = BOOL if name == "is_finite" else d
         return self.kir.add("math", tuple(a.id for a in args), (name,), out)

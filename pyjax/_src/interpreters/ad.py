@@ -27,8 +27,8 @@ class Zero:
 
     __slots__ = ("_aval", "_primal")
 
-    def __init__(self, aval):
-        self._aval, self._primal = aval, None
+    def __init__(self, aval, primal=None):
+        self._aval, self._primal = aval, primal  # aval None: that of ``primal``'s tangent
 
     @property
     def aval(self):
@@ -41,15 +41,16 @@ class Zero:
 
     @staticmethod
     def from_primal_value(x):
-        zero = Zero(None)
-        zero._primal = x
-        return zero
+        return Zero(None, x)
 
 
 def tangent_aval(aval):
     """Tangents of integer and boolean values have dtype float0, as in JAX."""
-    if aval.dtype.kind in "iub" or dtypes.is_key_dtype(aval.dtype):
+    kind = aval.dtype.kind
+    if kind in "iub" or (kind == "V" and dtypes.is_key_dtype(aval.dtype)):
         return ShapedArray(aval.shape, dtypes.float0, False)
+    if type(aval) is ShapedArray:  # immutable, so the primal's aval serves as the tangent's
+        return aval
     return ShapedArray(aval.shape, aval.dtype, aval.weak_type)
 
 
@@ -99,14 +100,18 @@ add_any_p.batch = _add_any_batch
 
 
 class JVPTracer(Tracer):
-    __slots__ = ("primal", "tangent")
+    __slots__ = ("primal", "tangent", "_aval")
 
     def __init__(self, trace, primal, tangent):
         self._trace, self.primal, self.tangent = trace, primal, tangent
+        self._aval = None
 
     @property
     def aval(self):
-        return core.get_aval(self.primal)
+        aval = self._aval
+        if aval is None:  # computed once: jax.numpy asks for shape and dtype repeatedly
+            aval = self._aval = core.get_aval(self.primal)
+        return aval
 
     def to_concrete_value(self):
         p = self.primal
@@ -154,26 +159,49 @@ class JVPTrace(core.Trace):
         return x, Zero.from_primal_value(x)
 
     def process_primitive(self, prim, args, params):
+        cls = self.tracer_class
+        for a in args:
+            if type(a) is cls and a._trace is self:
+                break
+        else:  # no operand carries a tangent of this trace: the parent computes the result
+            return _bind_on(self.parent, prim, args, params)
         primals, tangents = [], []
         for a in args:
-            p, t = self.to_primal_tangent(a)
-            primals.append(p)
-            tangents.append(t)
-        if all(type(t) is Zero for t in tangents):
-            with set_current_trace(self.parent):
-                return prim.bind(*primals, **params)
+            if type(a) is cls and a._trace is self:  # the tangent of a tracer is never Zero
+                primals.append(a.primal)
+                tangents.append(a.tangent)
+            else:
+                if isinstance(a, Tracer) and not a._trace._alive:
+                    raise core._leaked_tracer_error(a)
+                primals.append(a)
+                tangents.append(Zero(None, a))
         rule = prim.jvp
         if rule is None:
             raise NotImplementedError(
                 f"Differentiation rule for '{prim.name}' not implemented")
-        with set_current_trace(self.parent):
+        state = core._state
+        prev, state.trace = state.trace, self.parent
+        try:
             primal_out, tangent_out = rule(primals, tangents, **params)
+        finally:
+            state.trace = prev
         if prim.multiple_results:
             return [self.box(p, t) for p, t in zip(primal_out, tangent_out, strict=True)]
-        return self.box(primal_out, tangent_out)
+        return primal_out if type(tangent_out) is Zero else cls(self, primal_out, tangent_out)
 
     def box(self, primal, tangent):
         return primal if type(tangent) is Zero else self.tracer_class(self, primal, tangent)
+
+
+def _bind_on(trace, prim, args, params):
+    """``prim.bind(*args, **params)`` with ``trace`` current (a lean ``set_current_trace``:
+    transformations forward most primitives to their parent trace this way)."""
+    state = core._state
+    prev, state.trace = state.trace, trace
+    try:
+        return trace.process_primitive(prim, args, params)
+    finally:
+        state.trace = prev
 
 
 def jvp_flat(flat_fun, primals, tangents, linearizing=False):
@@ -280,13 +308,15 @@ class PartialEvalTrace(staging.DynamicJaxprTrace):
         return type(x) is staging.DynamicJaxprTracer and x._trace is self
 
     def process_primitive(self, prim, args, params):
-        unknown = [self.is_unknown(a) for a in args]
-        if not any(unknown):
-            with set_current_trace(self.parent):
-                return prim.bind(*args, **params)
+        tracer = staging.DynamicJaxprTracer
+        for a in args:
+            if type(a) is tracer and a._trace is self:
+                break
+        else:  # all inputs known: compute now
+            return _bind_on(self.parent, prim, args, params)
         rule = prim.partial_eval
         if rule is not None:
-            return rule(self, args, unknown, params)
+            return rule(self, args, [self.is_unknown(a) for a in args], params)
         return super().process_primitive(prim, args, params)
 
 
@@ -316,15 +346,17 @@ def backward_pass(jaxpr, consts, args, cts_out):
     primal_env = {}
     for v, c in zip(jaxpr.constvars, consts, strict=True):
         primal_env[v] = c
-    linear = set()
+    linear = set()  # the variables that depend on a linear input (Literals never do)
     for v, a in zip(jaxpr.invars, args, strict=True):
-        if is_undefined(a):
+        if type(a) is UndefinedPrimal:
             linear.add(v)
         else:
             primal_env[v] = a
+    linear_eqns = []
     for eqn in jaxpr.eqns:
-        if any(type(v) is not Literal and v in linear for v in eqn.invars):
+        if not linear.isdisjoint(eqn.invars):
             linear.update(eqn.outvars)
+            linear_eqns.append(eqn)
         else:  # a non-linear equation (e.g. inside a transposed jit body): evaluate it
             ins = [_read(primal_env, v) for v in eqn.invars]
             outs = eqn.primitive.bind(*ins, **eqn.params)
@@ -333,36 +365,36 @@ def backward_pass(jaxpr, consts, args, cts_out):
             for v, o in zip(eqn.outvars, outs, strict=True):
                 primal_env[v] = o
 
-    ct_env = {}
-
-    def write(v, ct):
-        if ct is None or type(ct) is Zero or type(v) is Literal or v not in linear:
-            return
-        ct_env[v] = add_tangents(ct_env[v], ct) if v in ct_env else ct
-
-    for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
-        write(v, ct)
-    for eqn in reversed(jaxpr.eqns):
-        if not any(v in linear for v in eqn.outvars):
-            continue
-        cts = [ct_env.pop(v, None) for v in eqn.outvars]
-        if all(ct is None for ct in cts):
-            continue
+    ct_env = {}  # nonzero cotangents of linear variables, summed over their uses
+    _add_cts(ct_env, linear, jaxpr.outvars, cts_out)
+    for eqn in reversed(linear_eqns):
         prim = eqn.primitive
         if prim.multiple_results:
+            cts = [ct_env.pop(v, None) for v in eqn.outvars]
+            if all(ct is None for ct in cts):
+                continue
             ct_arg = [Zero(v.aval) if ct is None else ct for v, ct in zip(eqn.outvars, cts)]
         else:
-            ct_arg = cts[0]
-        invals = [UndefinedPrimal(v.aval) if type(v) is not Literal and v in linear
-                  else _read(primal_env, v) for v in eqn.invars]
+            ct_arg = ct_env.pop(eqn.outvars[0], None)
+            if ct_arg is None:
+                continue
+        invals = [UndefinedPrimal(v.aval) if v in linear else _read(primal_env, v)
+                  for v in eqn.invars]
         if prim.transpose is None:
             raise NotImplementedError(
                 f"Transpose rule (for reverse-mode differentiation) for '{prim.name}' "
                 "not implemented")
-        cts_in = prim.transpose(ct_arg, *invals, **eqn.params)
-        for v, ct in zip(eqn.invars, cts_in, strict=True):
-            write(v, ct)
+        _add_cts(ct_env, linear, eqn.invars, prim.transpose(ct_arg, *invals, **eqn.params))
     return [ct_env.get(v) if v in linear else None for v in jaxpr.invars]
+
+
+def _add_cts(ct_env, linear, atoms, cts):
+    """Accumulate the cotangents ``cts`` (None or Zero for zero) of ``atoms`` into ct_env."""
+    for v, ct in zip(atoms, cts, strict=True):
+        if ct is None or type(ct) is Zero or v not in linear:
+            continue
+        prev = ct_env.get(v)
+        ct_env[v] = ct if prev is None else add_tangents(prev, ct)
 
 
 def _read(env, v):
@@ -375,10 +407,10 @@ def unbroadcast(aval, ct):
     """Sum ``ct`` down to ``aval``'s shape (undoing NumPy-style broadcasting of an operand)."""
     if type(ct) is Zero:
         return ct
-    from pyjax._src import lax
-    shape = core.get_aval(ct).shape
+    shape = ct._value.shape if type(ct) is ArrayImpl else core.get_aval(ct).shape
     if shape == aval.shape:
         return ct
+    from pyjax._src import lax
     if not aval.shape:
         return lax.reduce_sum(ct, tuple(range(len(shape))))
     axes = tuple(i for i, (a, c) in enumerate(zip(aval.shape, shape)) if a == 1 and c != 1)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from pyjax._src import core
+from pyjax._src import dtypes
 from pyjax._src.array import ArrayImpl
 from pyjax._src.numpy import util
 
@@ -56,11 +57,15 @@ _METHODS = {
 }
 
 
-def _method(name):
+def _method(name, attr=None):
+    """The method calling jnp.``name``; with ``attr`` (its attribute name) it is one that key
+    arrays do not have (see _not_for_keys)."""
     fn = None
 
     def method(self, *args, **kwargs):
         nonlocal fn
+        if attr is not None and self.dtype.kind == "V":
+            _check_not_key(self, attr)
         if fn is None:
             fn = getattr(_jnp(), name)
         return fn(self, *args, **kwargs)
@@ -105,6 +110,24 @@ def _getitem(self, idx):
     return _jnp().getitem(self, idx)
 
 
+# Key arrays (JAX's PRNGKeyArray) keep only the methods that move elements around; on them the
+# others are abstract methods, which raise.
+_KEY_ARRAY_METHODS = frozenset({"flatten", "ravel", "squeeze", "swapaxes", "take"})
+
+
+def _check_not_key(self, attr):
+    if dtypes.is_key_dtype(self.dtype):
+        raise NotImplementedError(f"Cannot call abstract method {attr}")
+
+
+def _not_for_keys(attr, fun):
+    def wrapped(self, *args, **kwargs):
+        _check_not_key(self, attr)
+        return fun(self, *args, **kwargs)
+    wrapped.__name__ = getattr(fun, "__name__", attr)
+    return wrapped
+
+
 def _install(cls):
     for dunder, name in _BINARY_OPERATORS.items():
         setattr(cls, f"__{dunder}__", _binop(name))
@@ -114,15 +137,16 @@ def _install(cls):
     for dunder, name in _UNARY_OPERATORS.items():
         setattr(cls, f"__{dunder}__", _method(name))
     for method, name in _METHODS.items():
-        setattr(cls, method, _method(name))
+        setattr(cls, method, _method(name, None if method in _KEY_ARRAY_METHODS else method))
     cls.reshape = _reshape
     cls.transpose = _transpose
-    cls.astype = _astype
-    cls.view = _view
+    cls.astype = _not_for_keys("astype", _astype)
+    cls.view = _not_for_keys("view", _view)
     cls.__getitem__ = _getitem
     cls.__round__ = lambda self, ndigits=None: _jnp().round(self, ndigits or 0)
     for prop, getter in _PROPERTIES.items():
-        setattr(cls, prop, property(getter))
+        keys_ok = prop in ("T", "at", "flat")
+        setattr(cls, prop, property(getter if keys_ok else _not_for_keys(prop, getter)))
 
 
 for _cls in (ArrayImpl, core.Tracer):

@@ -62,7 +62,8 @@ def array(object, dtype=None, copy=True, order="K", ndmin=0, *, device=None):
             dtype = (dtypes.result_type(*leaves) if leaves
                      else dtypes.canonicalize_dtype(np.float64))
             dtype = dtypes.canonicalize_dtype(dtype)
-        if any(isinstance(x, core.Tracer) for x in leaves):
+        if any(isinstance(x, core.Tracer) or dtypes.is_key_dtype(getattr(x, "dtype", None))
+               for x in leaves):  # key arrays have no NumPy form: stack them as tracers are
             out = _stack_traced(object, dtype)
         else:
             host = [np.asarray(x) if isinstance(x, ArrayImpl) else x for x in leaves]

@@ -55,33 +55,27 @@ def tri(N, M=None, k=0, dtype=None):
 def tril(m, k=0):
     """``m`` with the elements above the ``k``-th diagonal zeroed (batched over leading axes)."""
     util.check_arraylike("tril", m)
-    return _tril(m, k=k)
-
-
-@util.jit_inline(static_argnames=("k",))
-def _tril(m, k):
-    m = util.to_array(m)
-    if m.ndim < 2:
-        raise ValueError("Argument to jax.numpy.tril must be at least 2D")
-    N, M = m.shape[-2:]
-    mask = tri(N, M, k=k, dtype=bool)
-    return lax.select(S.broadcast(mask, m.shape[:-2]), m, creation.zeros_like(m))
+    return _keep_triangle(m, k=k, lower=True)
 
 
 def triu(m, k=0):
     """``m`` with the elements below the ``k``-th diagonal zeroed (batched over leading axes)."""
     util.check_arraylike("triu", m)
-    return _triu(m, k=k)
+    return _keep_triangle(m, k=k, lower=False)
 
 
-@util.jit_inline(static_argnames=("k",))
-def _triu(m, k):
+@util.jit_inline(static_argnames=("k", "lower"))
+def _keep_triangle(m, k, lower):
+    """``m`` with zeros above (``lower``: tril) or below (triu) the ``k``-th diagonal."""
     m = util.to_array(m)
     if m.ndim < 2:
-        raise ValueError("Argument to jax.numpy.triu must be at least 2D")
+        raise ValueError(f"Argument to jax.numpy.{'tril' if lower else 'triu'} must be at "
+                         "least 2D")
     N, M = m.shape[-2:]
-    mask = tri(N, M, k=k - 1, dtype=bool)
-    return lax.select(S.broadcast(mask, m.shape[:-2]), creation.zeros_like(m), m)
+    # The mask marks the elements on and below diagonal k (tril) or k - 1 (triu's zeros).
+    mask = S.broadcast(tri(N, M, k=k if lower else k - 1, dtype=bool), m.shape[:-2])
+    zeros = creation.zeros_like(m)
+    return lax.select(mask, m, zeros) if lower else lax.select(mask, zeros, m)
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
@@ -251,30 +245,35 @@ def _pad_constant(array, pad_width, constant_values):
     return array
 
 
-def _pad_wrap(array, pad_width):
+def _pad_axes(array, pad_width, mode, pad_axis):
+    """Pads ``array`` one axis at a time: ``pad_axis(array, axis, before, after)``; an empty
+    axis takes no padding in ``mode`` (wrap, reflect, symmetric, edge)."""
     for i in range(array.ndim):
-        size = array.shape[i]
-        if size == 0:
-            _check_no_padding(pad_width[i], "wrap")
+        if array.shape[i] == 0:
+            _check_no_padding(pad_width[i], mode)
             continue
-        left_repeats, left_rem = divmod(pad_width[i][0], size)
-        right_repeats, right_rem = divmod(pad_width[i][1], size)
+        array = pad_axis(array, i, *pad_width[i])
+    return array
+
+
+def _pad_wrap(array, pad_width):
+    def pad_axis(array, i, before, after):
+        size = array.shape[i]
+        left_repeats, left_rem = divmod(before, size)
+        right_repeats, right_rem = divmod(after, size)
         parts = []
         if left_rem > 0:
             parts.append(S.slice_in_dim(array, size - left_rem, size, axis=i))
         parts += (left_repeats + right_repeats + 1) * [array]
         if right_rem > 0:
             parts.append(S.slice_in_dim(array, 0, right_rem, axis=i))
-        array = S.concatenate(parts, i)
-    return array
+        return S.concatenate(parts, i)
+    return _pad_axes(array, pad_width, "wrap", pad_axis)
 
 
 def _pad_symmetric_or_reflect(array, pad_width, mode, reflect_type):
-    for i in range(array.ndim):
+    def pad_axis(array, i, before, after):
         axis_size = array.shape[i]
-        if axis_size == 0:
-            _check_no_padding(pad_width[i], mode)
-            continue
         offset = 1 if (mode == "reflect" and axis_size > 1) else 0
 
         def build(array, padding, before):
@@ -297,21 +296,17 @@ def _pad_symmetric_or_reflect(array, pad_width, mode, reflect_type):
                 array = S.concatenate([x, array] if before else [array, x], i)
             return array
 
-        array = build(array, pad_width[i][0], True)
-        array = build(array, pad_width[i][1], False)
-    return array
+        return build(build(array, before, True), after, False)
+    return _pad_axes(array, pad_width, mode, pad_axis)
 
 
 def _pad_edge(array, pad_width):
-    for i in range(array.ndim):
+    def pad_axis(array, i, before, after):
         n = array.shape[i]
-        if n == 0:
-            _check_no_padding(pad_width[i], "edge")
-            continue
-        before = repeat(S.slice_in_dim(array, 0, 1, axis=i), pad_width[i][0], axis=i)
-        after = repeat(S.slice_in_dim(array, n - 1, n, axis=i), pad_width[i][1], axis=i)
-        array = S.concatenate([before, array, after], i)
-    return array
+        first = repeat(S.slice_in_dim(array, 0, 1, axis=i), before, axis=i)
+        last = repeat(S.slice_in_dim(array, n - 1, n, axis=i), after, axis=i)
+        return S.concatenate([first, array, last], i)
+    return _pad_axes(array, pad_width, "edge", pad_axis)
 
 
 def _pad_linear_ramp(array, pad_width, end_values):

@@ -196,11 +196,41 @@ def _cast_to_bool(a):
     return _convert(a, _BOOL)
 
 
+def _kept_dtype_shape(a, kind):
+    """The shape of ``a`` if it is a strongly typed Array or tracer whose dtype a reduction of
+    ``kind`` computes in and returns (bool for all/any, 32- and 64-bit inexact types for the
+    others), so that no conversion is needed; None otherwise."""
+    if type(a) is ArrayImpl:
+        if a.weak_type:
+            return None
+        dtype, shape = a._value.dtype, a._value.shape
+    elif isinstance(a, core.Tracer):
+        aval = a.aval
+        if aval.weak_type:
+            return None
+        dtype, shape = aval.dtype, aval.shape
+    else:
+        return None
+    if kind == "all" or kind == "any":
+        return shape if dtype == _BOOL else None
+    return shape if dtype.kind in "fc" and dtype.itemsize >= 4 else None
+
+
 def _reduction(a, name, kind, init_val, *, has_identity=True, preproc=None,
                upcast_f16_for_computation=False, axis=None, dtype=None, out=None,
                keepdims=False, initial=None, where=None, promote_integers=False):
     if out is not None:
         raise NotImplementedError(f"The 'out' argument to jnp.{name} is not supported.")
+    if where is None and initial is None and dtype is None:
+        shape = _kept_dtype_shape(a, kind)
+        if shape is not None:  # nothing to promote, convert or mask: reduce directly
+            dims = (tuple(range(len(shape))) if axis is None
+                    else _reduction_dims(len(shape), _ensure_optional_axes(axis)))
+            if not has_identity and not _all(shape[d] >= 1 for d in dims):
+                raise ValueError(
+                    f"zero-size array to reduction operation {name} which has no identity")
+            result = _KINDS[kind][0](a, dims)
+            return structural.expand_dims(result, dims) if keepdims else result
     util.check_arraylike(name, a)
     where = _check_where(name, where)
     if dtype is not None:

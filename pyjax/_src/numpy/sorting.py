@@ -285,12 +285,20 @@ def _sort_le(x, y):
 # sort, argsort, lexsort, sort_complex
 
 
-def _check_kind_order(name, kind, order):
+def _sort_operand(name, a, axis, kind, order):
+    """Checks the arguments of sort/argsort ``name``: the operand as an array (flattened when
+    ``axis`` is None) and the sorted dimension."""
+    util.check_arraylike(name, a)
+    arr = util.to_array(a)
     if kind is not None:
         raise TypeError(f"'kind' argument to {name} is not supported. Use stable=True or "
                         "stable=False to specify sort stability.")
     if order is not None:
         raise TypeError(f"'order' argument to {name} is not supported.")
+    if axis is None:
+        arr = _ravel(arr)
+        axis = 0
+    return arr, util.canonicalize_axis(axis, _ndim(arr))
 
 
 def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
@@ -311,13 +319,7 @@ def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
       >>> sort(jnp.array([1, 3, 5, 4, 2, 1]))
       Array([1, 1, 2, 3, 4, 5], dtype=int32)
     """
-    util.check_arraylike("sort", a)
-    arr = util.to_array(a)
-    _check_kind_order("sort", kind, order)
-    if axis is None:
-        arr = _ravel(arr)
-        axis = 0
-    dimension = util.canonicalize_axis(axis, _ndim(arr))
+    arr, dimension = _sort_operand("sort", a, axis, kind, order)
     result = _lax_sorting.sort(arr, dimension=dimension, is_stable=bool(stable))
     return lax.rev(result, (dimension,)) if descending else result
 
@@ -326,11 +328,7 @@ def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False)
     """Return the indices that sort an array (default-int dtype).
 
     Args:
-      a: array to sort.
-      axis: axis along which to sort (default -1); None sorts the flattened array.
-      kind: not supported (use ``stable``).
-      order: not supported.
-      stable: whether equal entries keep their order (default True).
+      a, axis, kind, order, stable: as for :func:`sort`.
       descending: sort in descending order (equal entries still in their original order
         when ``stable``).
 
@@ -341,13 +339,7 @@ def argsort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False)
       >>> argsort(jnp.array([1, 3, 5, 4, 2, 1]))
       Array([0, 5, 4, 1, 3, 2], dtype=int32)
     """
-    util.check_arraylike("argsort", a)
-    arr = util.to_array(a)
-    _check_kind_order("argsort", kind, order)
-    if axis is None:
-        arr = _ravel(arr)
-        axis = 0
-    dimension = util.canonicalize_axis(axis, _ndim(arr))
+    arr, dimension = _sort_operand("argsort", a, axis, kind, order)
     shape = _shape(arr)
     index_dtype = np.dtype(np.int64) if shape[dimension] >= (1 << 31) else _int_dtype()
     iota = lax.broadcasted_iota(index_dtype, shape, dimension)

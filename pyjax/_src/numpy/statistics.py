@@ -203,16 +203,21 @@ def _quantile(a, q, axis, method, keepdims, squash_nans):
     return _convert(result, a.dtype)
 
 
-def _quantile_args(name, a, q, out, overwrite_input, method, interpolation, axis):
+def _run_quantile(name, jitted, squash_nans, a, q, axis, out, overwrite_input, method,
+                  keepdims, interpolation):
+    """Checks the arguments of the public function ``name`` (quantile, percentile and their
+    nan-variants) and computes it with ``jitted``."""
     util.check_arraylike(name, a, q)
     if overwrite_input or out is not None:
         raise ValueError(f"jax.numpy.{name} does not support overwrite_input=True or "
                          "out != None")
     if interpolation is not _DEPRECATED:
+        # stacklevel 3: the caller of the public function.
         warnings.warn(f"The interpolation= argument to '{name}' is deprecated. Use 'method=' "
                       "instead.", DeprecationWarning, stacklevel=3)
         method = interpolation
-    return method, _ensure_optional_axes(axis)
+    axis = _ensure_optional_axes(axis)
+    return jitted(util.to_array(a), util.to_array(q), axis, method, bool(keepdims), squash_nans)
 
 
 @util.jit_inline(static_argnames=("axis", "method", "keepdims", "squash_nans"))
@@ -249,37 +254,29 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
       >>> jnp.quantile(jnp.arange(10), jnp.array([0.25, 0.5]))
       Array([2.25, 4.5 ], dtype=float32)
     """
-    method, axis = _quantile_args("quantile", a, q, out, overwrite_input, method,
-                                  interpolation, axis)
-    return _quantile_jit(util.to_array(a), util.to_array(q), axis, method, bool(keepdims),
-                         False)
+    return _run_quantile("quantile", _quantile_jit, False, a, q, axis, out,
+                         overwrite_input, method, keepdims, interpolation)
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, interpolation=_DEPRECATED):
     """:func:`quantile` ignoring NaNs (an all-NaN slice gives NaN)."""
-    method, axis = _quantile_args("nanquantile", a, q, out, overwrite_input, method,
-                                  interpolation, axis)
-    return _quantile_jit(util.to_array(a), util.to_array(q), axis, method, bool(keepdims),
-                         True)
+    return _run_quantile("nanquantile", _quantile_jit, True, a, q, axis, out,
+                         overwrite_input, method, keepdims, interpolation)
 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, interpolation=_DEPRECATED):
     """:func:`quantile` with ``q`` in percent (0 to 100)."""
-    method, axis = _quantile_args("percentile", a, q, out, overwrite_input, method,
-                                  interpolation, axis)
-    return _percentile_jit(util.to_array(a), util.to_array(q), axis, method, bool(keepdims),
-                           False)
+    return _run_quantile("percentile", _percentile_jit, False, a, q, axis, out,
+                         overwrite_input, method, keepdims, interpolation)
 
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=False, *, interpolation=_DEPRECATED):
     """:func:`percentile` ignoring NaNs."""
-    method, axis = _quantile_args("nanpercentile", a, q, out, overwrite_input, method,
-                                  interpolation, axis)
-    return _percentile_jit(util.to_array(a), util.to_array(q), axis, method, bool(keepdims),
-                           True)
+    return _run_quantile("nanpercentile", _percentile_jit, True, a, q, axis, out,
+                         overwrite_input, method, keepdims, interpolation)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
@@ -400,6 +397,15 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     return _cov(m, y, bool(rowvar), bool(bias), ddof, fweights, aweights)
 
 
+def _check_cov_weights(name, weights, nobs):
+    """``weights`` (cov's argument ``name``) must be one weight per observation."""
+    util.check_arraylike("cov", weights)
+    if np.ndim(weights) > 1:
+        raise RuntimeError(f"cannot handle multidimensional {name}")
+    if np.shape(weights)[0] != nobs:
+        raise RuntimeError(f"incompatible numbers of samples and {name}")
+
+
 @util.jit_inline(static_argnames=("rowvar", "bias", "ddof"))
 def _cov(m, y, rowvar, bias, ddof, fweights, aweights):
     if y is not None:
@@ -425,20 +431,12 @@ def _cov(m, y, rowvar, bias, ddof, fweights, aweights):
     nobs = np.shape(x)[1]
     w = None
     if fweights is not None:
-        util.check_arraylike("cov", fweights)
-        if np.ndim(fweights) > 1:
-            raise RuntimeError("cannot handle multidimensional fweights")
-        if np.shape(fweights)[0] != nobs:
-            raise RuntimeError("incompatible numbers of samples and fweights")
+        _check_cov_weights("fweights", fweights, nobs)
         if not dtypes.issubdtype(util.to_array(fweights).dtype, np.integer):
             raise TypeError("fweights must be integer.")
         w = ufuncs.absolute(fweights)  # NumPy rejects negative weights
     if aweights is not None:
-        util.check_arraylike("cov", aweights)
-        if np.ndim(aweights) > 1:
-            raise RuntimeError("cannot handle multidimensional aweights")
-        if np.shape(aweights)[0] != nobs:
-            raise RuntimeError("incompatible numbers of samples and aweights")
+        _check_cov_weights("aweights", aweights, nobs)
         aweights = ufuncs.absolute(aweights)
         w = aweights if w is None else ufuncs.multiply(w, aweights)
 

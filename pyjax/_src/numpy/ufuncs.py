@@ -187,7 +187,10 @@ def _unary_inexact(name, lax_fn):
     bind = prim.bind if prim is not None else lax_fn
 
     def fn(x, /):
-        if type(x) is not ArrayImpl or x._value.dtype.kind not in "fcV":
+        if type(x) is ArrayImpl:
+            if x._value.dtype.kind not in "fcV":
+                x, = promote_args_inexact(name, x)
+        elif not isinstance(x, core.Tracer) or x.aval.dtype.kind not in "fcV":
             x, = promote_args_inexact(name, x)
         return bind(x)
     fn.__name__ = fn.__qualname__ = name

@@ -55,10 +55,11 @@ def _cast(x, dtype, weak):
 
 
 def fast_promote_pair(x, y):
-    """The promoted operands for the common eager cases, or None to take the general path.
+    """The promoted operands for the common cases, or None to take the general path.
 
-    Covers two Arrays of one dtype and weak type, and an inexact Array with a Python int or
-    float (the scalar takes the Array's dtype; weak-type rules then give JAX's result).
+    Covers two Arrays (or tracers) of one dtype and weak type, and an inexact Array (or
+    tracer) with a Python float or int32-sized int (the scalar takes the Array's dtype;
+    weak-type rules then give JAX's result).
     """
     tx, ty = type(x), type(y)
     if tx is ArrayImpl:
@@ -68,13 +69,39 @@ def fast_promote_pair(x, y):
             if xv.dtype == yv.dtype and x.weak_type == y.weak_type and (
                     xv.ndim == yv.ndim or not xv.ndim or not yv.ndim):
                 return x, y
-        elif (ty is float or ty is int) and xv.dtype.kind in "fc" and xv.dtype.itemsize >= 4:
+        elif (ty is float or _is_small_int(y)) and xv.dtype.kind in "fc" and (
+                xv.dtype.itemsize >= 4):
             return x, ScalarLiteral(np.array(y, xv.dtype), True)
-    elif ty is ArrayImpl and (tx is float or tx is int):
+    elif ty is ArrayImpl and (tx is float or _is_small_int(x)):
         yv = y._value
         if yv.dtype.kind in "fc" and yv.dtype.itemsize >= 4:
             return ScalarLiteral(np.array(x, yv.dtype), True), y
+    if isinstance(x, core.Tracer) or isinstance(y, core.Tracer):
+        return _fast_promote_traced(x, y)
     return None
+
+
+def _is_small_int(v):
+    """Whether ``v`` is a Python int that fits int32: larger ints take the general path,
+    which raises JAX's OverflowError for ints beyond the default int."""
+    return type(v) is int and -0x80000000 <= v <= 0x7FFFFFFF
+
+
+def _fast_promote_traced(x, y):
+    """fast_promote_pair's cases with a tracer operand, with the general path's weak types."""
+    ax = x.aval if isinstance(x, (ArrayImpl, core.Tracer)) else None
+    ay = y.aval if isinstance(y, (ArrayImpl, core.Tracer)) else None
+    if ax is not None and ay is not None:
+        if ax.dtype == ay.dtype and ax.weak_type == ay.weak_type and (
+                len(ax.shape) == len(ay.shape) or not ax.shape or not ay.shape):
+            return x, y
+        return None
+    aval, scalar = (ax, y) if ay is None else (ay, x)
+    small = type(scalar) is float or _is_small_int(scalar)
+    if not small or aval.dtype.kind not in "fc" or aval.dtype.itemsize < 4:
+        return None
+    literal = ScalarLiteral(np.array(scalar, aval.dtype), aval.weak_type)
+    return (x, literal) if ay is None else (literal, y)
 
 
 def _cast_all(args, dtype, weak):
@@ -131,19 +158,35 @@ def promote_shapes(fun_name, *args):
             for a, r in zip(args, ranks)]
 
 
+def _promote_checking_keys(fun_name, promote, args):
+    """``promote(*args)``; a PRNG key array among other dtypes raises JAX's error, which names
+    the function, instead of the promotion error."""
+    try:
+        return promote(*args)
+    except dtypes.TypePromotionError:
+        names = [dtypes.dtype_name(dtypes.dtype(a, canonicalize=True)) for a in args]
+        if not any(dtypes.is_key_dtype(dtypes.dtype(a)) for a in args):
+            raise
+    raise TypeError(f"{fun_name} does not accept dtypes {', '.join(names)}.")
+
+
 def promote_args(fun_name, *args):
+    if len(args) == 1 and isinstance(args[0], (ArrayImpl, core.Tracer)):
+        return list(args)  # one Array: nothing to promote
     check_arraylike(fun_name, *args)
-    return promote_shapes(fun_name, *promote_dtypes(*args))
+    return promote_shapes(fun_name, *_promote_checking_keys(fun_name, promote_dtypes, args))
 
 
 def promote_args_inexact(fun_name, *args):
     check_arraylike(fun_name, *args)
-    return promote_shapes(fun_name, *promote_dtypes_inexact(*args))
+    return promote_shapes(fun_name,
+                          *_promote_checking_keys(fun_name, promote_dtypes_inexact, args))
 
 
 def promote_args_numeric(fun_name, *args):
     check_arraylike(fun_name, *args)
-    return promote_shapes(fun_name, *promote_dtypes_numeric(*args))
+    return promote_shapes(fun_name,
+                          *_promote_checking_keys(fun_name, promote_dtypes_numeric, args))
 
 
 def canonicalize_axis(axis, ndim):

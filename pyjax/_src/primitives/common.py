@@ -40,7 +40,8 @@ def describe_dtypes(accepted):
 
 
 def dtype_error(name, dtype, accepted):
-    return TypeError(f"{name} does not accept dtype {np.dtype(dtype).name}. Accepted dtypes are "
+    return TypeError(f"{name} does not accept dtype {dtypes.dtype_name(np.dtype(dtype))}. "
+                     "Accepted dtypes are "
                      f"subtypes of {describe_dtypes(accepted)}.")
 
 
@@ -115,7 +116,7 @@ def _same_dtypes(name, avals):
         if a.dtype != first:
             raise TypeError(
                 f"lax.{name} requires arguments to have the same dtypes, got "
-                + ", ".join(x.dtype.name for x in avals)
+                + ", ".join(dtypes.dtype_name(x.dtype) for x in avals)
                 + f". (Tip: jnp.{_JNP_NAMES.get(name, name)} is a similar function that does "
                 "automatic type promotion on inputs).")
     return first
@@ -127,17 +128,22 @@ _JNP_NAMES = {"sub": "subtract", "mul": "multiply", "div": "divide", "rem": "rem
               "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal"}
 
 
-def nary(name, accepted, fun, result_dtype=None, nargs=2):
-    """An elementwise primitive of several same-dtype operands (NumPy broadcasting of rank 0)."""
+def nary(name, accepted, fun, result_dtype=None, nargs=2, accept_keys=False):
+    """An elementwise primitive of several same-dtype operands (NumPy broadcasting of rank 0);
+    with ``accept_keys`` PRNG key arrays are operands too (``fun`` must handle them)."""
 
     def dtype_rule(*avals, **params):
         dtype = _same_dtypes(name, avals)
-        if dtype not in accepted:
+        if dtype not in accepted and not (accept_keys and dtypes.is_key_dtype(dtype)):
             raise dtype_error(name, dtype, accepted)
         return dtype if result_dtype is None else result_dtype(dtype)
 
     def shape_rule(*avals, **params):
-        return broadcast_shapes_rule(name, *(a.shape for a in avals))
+        shape = avals[0].shape
+        for a in avals:
+            if a.shape != shape:
+                return broadcast_shapes_rule(name, *(a.shape for a in avals))
+        return shape  # the common case: equal shapes, nothing to broadcast
 
     accepted_nums = frozenset(d.num for d in accepted)
 
@@ -149,7 +155,7 @@ def nary(name, accepted, fun, result_dtype=None, nargs=2):
                 _same_dtypes(name, [core.ShapedArray(x.shape, x.dtype) for x in args])
             if a.shape != shape and a.shape and shape:
                 shape_rule(*[core.ShapedArray(x.shape, x.dtype) for x in args])
-        if dtype.num not in accepted_nums:
+        if dtype.num not in accepted_nums and not (accept_keys and dtypes.is_key_dtype(dtype)):
             raise dtype_error(name, dtype, accepted)
         return fun(*args, **params)
 

@@ -1,10 +1,10 @@
-"""Elementwise primitives: arithmetic, math functions, comparisons, bit ops, select, convert.
+"""Elementwise primitives: arithmetic, comparisons, bit ops, select, convert (the math functions
+are in elementwise_math.py, re-exported here).
 
 Each primitive's NumPy impl follows XLA's semantics where they differ from NumPy's (integer
 division truncates, shifts past the bit width give 0, float->int conversion saturates).
 """
 import numpy as np
-import scipy.special as sp
 
 from pyjax._src import dtypes
 from pyjax._src.core import ShapedArray
@@ -29,28 +29,6 @@ sign_p = unary("sign", NUMBER, np.sign)
 floor_p = unary("floor", FLOATING, np.floor)
 ceil_p = unary("ceil", FLOATING, np.ceil)
 is_finite_p = unary("is_finite", FLOATING, np.isfinite, result_dtype=_to_bool)
-exp_p = unary("exp", INEXACT, np.exp)
-exp2_p = unary("exp2", INEXACT, np.exp2)
-log_p = unary("log", INEXACT, np.log)
-log1p_p = unary("log1p", INEXACT, np.log1p)
-expm1_p = unary("expm1", INEXACT, np.expm1)
-tanh_p = unary("tanh", INEXACT, np.tanh)
-logistic_p = unary("logistic", INEXACT, lambda x: (
-    sp.expit(x) if x.dtype.kind == "f" else 1 / (1 + np.exp(-x))).astype(x.dtype))
-sin_p = unary("sin", INEXACT, np.sin)
-cos_p = unary("cos", INEXACT, np.cos)
-tan_p = unary("tan", INEXACT, np.tan)
-asin_p = unary("asin", INEXACT, np.arcsin)
-acos_p = unary("acos", INEXACT, np.arccos)
-atan_p = unary("atan", INEXACT, np.arctan)
-sinh_p = unary("sinh", INEXACT, np.sinh)
-cosh_p = unary("cosh", INEXACT, np.cosh)
-asinh_p = unary("asinh", INEXACT, np.arcsinh)
-acosh_p = unary("acosh", INEXACT, np.arccosh)
-atanh_p = unary("atanh", INEXACT, np.arctanh)
-sqrt_p = unary("sqrt", INEXACT, np.sqrt)
-rsqrt_p = unary("rsqrt", INEXACT, lambda x: np.reciprocal(np.sqrt(x)))
-cbrt_p = unary("cbrt", FLOATING, np.cbrt)
 abs_p = unary("abs", NUMBER, np.abs, result_dtype=_real_dtype)
 not_p = unary("not", INT_OR_BOOL, np.invert)
 # XLA counts the bits of the two's-complement pattern (np.bitwise_count counts |x|'s).
@@ -60,25 +38,6 @@ real_p = unary("real", COMPLEX, np.real, result_dtype=_real_dtype)
 imag_p = unary("imag", COMPLEX, np.imag, result_dtype=_real_dtype)
 conj_p = unary("conj", COMPLEX, np.conjugate)
 square_p = unary("square", NUMBER, np.square)
-erf_p = unary("erf", FLOATING, sp.erf)
-erfc_p = unary("erfc", FLOATING, sp.erfc)
-erf_inv_p = unary("erf_inv", FLOATING, sp.erfinv)
-lgamma_p = unary("lgamma", FLOATING, sp.gammaln)
-digamma_p = unary("digamma", FLOATING, sp.digamma)
-# SciPy computes half precision in float32: cast back to the operand's dtype.
-bessel_i0e_p = unary("bessel_i0e", FLOATING, lambda x: sp.i0e(x).astype(x.dtype))
-bessel_i1e_p = unary("bessel_i1e", FLOATING, lambda x: sp.i1e(x).astype(x.dtype))
-
-
-def _polygamma_impl(m, x):
-    """polygamma(m, x) for a float order ``m``; NaN unless m is a non-negative integer (XLA)."""
-    wm, wx = m.astype(np.float64), x.astype(np.float64)
-    valid = (wm >= 0) & (wm == np.floor(wm))
-    out = sp.polygamma(np.where(valid, wm, 0.0), wx)
-    return np.where(valid, out, np.nan).astype(x.dtype)
-
-
-polygamma_p = nary("polygamma", FLOATING, _polygamma_impl)
 # Identity on values; its jvp (below) gives a zero tangent, so no gradient flows through it.
 stop_gradient_p = unary("stop_gradient", ANY, lambda x: x)
 
@@ -106,19 +65,23 @@ def _round_impl(x, *, rounding_method):
 round_p = unary("round", FLOATING, _round_impl)
 
 
-def _integer_pow_impl(x, *, y):
-    """Exponentiation by squaring, as XLA expands integer_pow (so x**2 is exactly x*x)."""
-    if y == 0:
-        return np.ones_like(x)
-    n = abs(y)
-    acc = None
-    base = x
+def power_by_squaring(x, n, mul):
+    """x**n for an int n >= 1 by repeated squaring, in the order XLA expands integer_pow (so
+    x**2 is exactly x*x); ``mul`` multiplies (NumPy arrays, or kernel values in codegen)."""
+    acc, base = None, x
     while n:
         if n & 1:
-            acc = base if acc is None else np.multiply(acc, base)
+            acc = base if acc is None else mul(acc, base)
         n >>= 1
         if n:
-            base = np.multiply(base, base)
+            base = mul(base, base)
+    return acc
+
+
+def _integer_pow_impl(x, *, y):
+    if y == 0:
+        return np.ones_like(x)
+    acc = power_by_squaring(x, abs(y), np.multiply)
     return np.reciprocal(acc) if y < 0 else acc
 
 
@@ -154,10 +117,8 @@ def _rem_impl(x, y):
 
 div_p = nary("div", NUMBER, _div_impl)
 rem_p = nary("rem", INTEGER | FLOATING, _rem_impl)
-pow_p = nary("pow", INEXACT, np.power)
 max_p = nary("max", ANY, np.maximum)
 min_p = nary("min", ANY, np.minimum)
-atan2_p = nary("atan2", FLOATING, np.arctan2)
 nextafter_p = nary("nextafter", FLOATING, np.nextafter)
 and_p = nary("and", INT_OR_BOOL, np.bitwise_and)
 or_p = nary("or", INT_OR_BOOL, np.bitwise_or)
@@ -188,8 +149,23 @@ shift_left_p = nary("shift_left", INTEGER, _shift_impl("left"))
 shift_right_arithmetic_p = nary("shift_right_arithmetic", INTEGER, _shift_impl("arithmetic"))
 shift_right_logical_p = nary("shift_right_logical", INTEGER, _shift_impl("logical"))
 
-eq_p = nary("eq", ANY, np.equal, result_dtype=_to_bool)
-ne_p = nary("ne", ANY, np.not_equal, result_dtype=_to_bool)
+
+def _comparing_keys(fun, combine):
+    """``fun``, and for PRNG key arrays ``fun`` on every key word, combined over the words
+    (JAX's eq/ne accept key arrays: keys are equal when all their words are)."""
+    def impl(x, y):
+        if x.dtype.kind == "V" and x.dtype.names:  # (bfloat16 & co. are kind V too)
+            field = x.dtype.names[0]
+            return combine(fun(x[field], y[field]), axis=-1)
+        return fun(x, y)
+    impl.__name__ = fun.__name__
+    return impl
+
+
+eq_p = nary("eq", ANY, _comparing_keys(np.equal, np.all), result_dtype=_to_bool,
+            accept_keys=True)
+ne_p = nary("ne", ANY, _comparing_keys(np.not_equal, np.any), result_dtype=_to_bool,
+            accept_keys=True)
 lt_p = nary("lt", ORDERED, np.less, result_dtype=_to_bool)
 le_p = nary("le", ORDERED, np.less_equal, result_dtype=_to_bool)
 gt_p = nary("gt", ORDERED, np.greater, result_dtype=_to_bool)
@@ -270,10 +246,24 @@ clamp_p = standard_primitive("clamp", _clamp_shape, _clamp_dtype,
 
 # -- convert_element_type ---------------------------------------------------------------------
 
+def _check_not_key_conversion(src, dst):
+    # Key arrays convert to and from their data with random.key_data / wrap_key_data only.
+    if src != dst and (dtypes.is_key_dtype(src) or dtypes.is_key_dtype(dst)):
+        raise ValueError(f"Cannot convert_element_type from {dtypes.dtype_name(src)} to "
+                         f"{dtypes.dtype_name(dst)}")
+
+
+def _convert_dtype(x, *, new_dtype, **_):
+    _check_not_key_conversion(x.dtype, np.dtype(new_dtype))
+    return np.dtype(new_dtype)
+
+
 def _convert_impl(x, *, new_dtype, weak_type=False, sharding=None):
     src, dst = x.dtype, np.dtype(new_dtype)
     if src == dst:
         return x
+    if src.kind == "V" or dst.kind == "V":
+        _check_not_key_conversion(src, dst)
     if dst == np.bool_:
         return x != 0
     if src in COMPLEX and dst not in COMPLEX:
@@ -291,8 +281,7 @@ def _convert_impl(x, *, new_dtype, weak_type=False, sharding=None):
 
 
 convert_element_type_p = standard_primitive(
-    "convert_element_type", lambda x, **_: x.shape,
-    lambda x, *, new_dtype, **_: np.dtype(new_dtype), _convert_impl,
+    "convert_element_type", lambda x, **_: x.shape, _convert_dtype, _convert_impl,
     weak_type_rule=lambda flags, params: params["weak_type"])
 convert_element_type_p.pp_params = lambda params: [("new_dtype", params["new_dtype"]),
                                                    ("weak_type", params["weak_type"])]
@@ -301,6 +290,9 @@ convert_element_type_p.pp_params = lambda params: [("new_dtype", params["new_dty
 # -- bitcast_convert_type ---------------------------------------------------------------------
 
 def _bitcast_shape(x, *, new_dtype):
+    for dt in (x.dtype, np.dtype(new_dtype)):
+        if dtypes.is_key_dtype(dt):  # JAX's error: key arrays have no bit layout to cast
+            raise ValueError(f"unexpected input: dtype={dtypes.dtype_name(dt)}")
     old_bits, new_bits = x.dtype.itemsize, np.dtype(new_dtype).itemsize
     if old_bits == new_bits:
         return x.shape
@@ -326,12 +318,6 @@ bitcast_convert_type_p = standard_primitive(
 
 
 # -- lax functions defined here (re-exported by lax.py) ---------------------------------------
-
-def polygamma(m, x):
-    """Elementwise polygamma function ``psi^(m)(x)``; ``m`` must hold non-negative integers
-    (other orders give NaN), with the dtype of ``x``."""
-    return polygamma_p.bind(m, x)
-
 
 def stop_gradient(x):
     """The identity, except that no gradient flows through it (in every nesting of jvp/grad).
@@ -367,8 +353,8 @@ from pyjax._src.interpreters import ad  # noqa: E402
 
 _neg, _add, _sub, _mul, _div = neg_p.bind, add_p.bind, sub_p.bind, mul_p.bind, div_p.bind
 _eq, _ge, _gt, _lt = eq_p.bind, ge_p.bind, gt_p.bind, lt_p.bind
-_exp, _log, _sqr, _sign = exp_p.bind, log_p.bind, square_p.bind, sign_p.bind
-_rsqrt, _real, _conj = rsqrt_p.bind, real_p.bind, conj_p.bind
+_sqr, _sign = square_p.bind, sign_p.bind
+_real, _conj = real_p.bind, conj_p.bind
 
 
 def _like(x, value):
@@ -512,57 +498,15 @@ ad.defjvp(rem_p, lambda g, x, y: _broadcast_to(g, _out_shape(x, y)),
                                               floor_p.bind(abs_p.bind(_div(x, y))))))
 
 
-# -- max, min, pow, atan2 --------------------------------------------------------------------
+# -- max, min --------------------------------------------------------------------------------
 
 for _p in (max_p, min_p):
     ad.defjvp2(_p, lambda g, ans, x, y: _mul(g, balanced_eq(x, ans, y)),
                lambda g, ans, x, y: _mul(g, balanced_eq(y, ans, x)))
 
 
-def _pow_jvp_lhs(g, ans, x, y):
-    return _mul(g, _mul(y, pow_p.bind(x, _sub(y, _one(y)))))
+# -- square, abs, integer_pow ------------------------------------------------------------------
 
-
-def _pow_jvp_rhs(g, ans, x, y):
-    # log(x) is replaced by 0 where x == 0, so d(0**y)/dy is 0 rather than NaN (as JAX).
-    return _mul(g, _mul(_log(_replace_zero(x)), ans))
-
-
-ad.defjvp2(pow_p, _pow_jvp_lhs, _pow_jvp_rhs)
-
-
-def _atan2_denominator(x, y):
-    return _add(_sqr(x), _sqr(y))
-
-
-ad.defjvp(atan2_p, lambda g, x, y: _mul(g, _div(y, _atan2_denominator(x, y))),
-          lambda g, x, y: _div(_mul(g, _neg(x)), _atan2_denominator(x, y)))
-
-
-# -- unary math --------------------------------------------------------------------------------
-
-ad.defjvp2(exp_p, lambda g, ans, x: _mul(g, ans))
-ad.defjvp2(exp2_p, lambda g, ans, x: _mul(_like(x, np.log(2)), _mul(g, ans)))
-ad.defjvp(log_p, lambda g, x: _div(g, x))
-ad.defjvp2(expm1_p, lambda g, ans, x: _mul(g, _add(ans, _one(ans))))
-ad.defjvp(log1p_p, lambda g, x: _div(g, _add(x, _one(x))))
-ad.defjvp2(tanh_p, lambda g, ans, x: _mul(_add(g, _mul(g, ans)), _sub(_one(x), ans)))
-ad.defjvp2(logistic_p, lambda g, ans, x: _mul(g, _mul(ans, _sub(_one(ans), ans))))
-ad.defjvp(sin_p, lambda g, x: _mul(g, cos_p.bind(x)))
-ad.defjvp(cos_p, lambda g, x: _neg(_mul(g, sin_p.bind(x))))
-ad.defjvp2(tan_p, lambda g, ans, x: _mul(g, _add(_one(x), _sqr(ans))))
-ad.defjvp(asin_p, lambda g, x: _mul(g, _rsqrt(_sub(_one(x), _sqr(x)))))
-ad.defjvp(acos_p, lambda g, x: _mul(g, _neg(_rsqrt(_sub(_one(x), _sqr(x))))))
-ad.defjvp(atan_p, lambda g, x: _div(g, _add(_one(x), _sqr(x))))
-ad.defjvp(sinh_p, lambda g, x: _mul(g, cosh_p.bind(x)))
-ad.defjvp(cosh_p, lambda g, x: _mul(g, sinh_p.bind(x)))
-ad.defjvp(asinh_p, lambda g, x: _mul(g, _rsqrt(_add(_sqr(x), _one(x)))))
-ad.defjvp(acosh_p, lambda g, x: _mul(g, _rsqrt(_mul(_sub(x, _one(x)), _add(x, _one(x))))))
-ad.defjvp(atanh_p, lambda g, x: _mul(_reciprocal(_add(_one(x), x)), _div(g, _sub(_one(x), x))))
-ad.defjvp2(sqrt_p, lambda g, ans, x: _mul(g, _div(_like(x, 0.5), ans)))
-ad.defjvp2(rsqrt_p, lambda g, ans, x: _mul(g, _mul(_like(x, -0.5), _div(ans, x))))
-ad.defjvp2(cbrt_p, lambda g, ans, x: _mul(g, _mul(_like(x, 1 / 3),
-                                                   integer_pow_p.bind(ans, y=-2))))
 ad.defjvp2(square_p, lambda g, ans, x: _mul(g, _mul(_like(x, 2), x)))
 
 
@@ -586,37 +530,6 @@ def _integer_pow_jvp(g, x, *, y):
 
 
 ad.defjvp(integer_pow_p, _integer_pow_jvp)
-
-_TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
-ad.defjvp(erf_p, lambda g, x: _mul(_like(x, _TWO_OVER_SQRT_PI), _mul(g, _exp(_neg(_sqr(x))))))
-ad.defjvp(erfc_p, lambda g, x: _mul(_like(x, -_TWO_OVER_SQRT_PI),
-                                    _mul(g, _exp(_neg(_sqr(x))))))
-ad.defjvp2(erf_inv_p, lambda g, ans, x: _mul(_like(x, np.sqrt(np.pi) / 2),
-                                             _mul(g, _exp(_sqr(ans)))))
-ad.defjvp(lgamma_p, lambda g, x: _mul(g, digamma_p.bind(x)))
-ad.defjvp(digamma_p, lambda g, x: _mul(g, polygamma_p.bind(_one(x), x)))
-
-
-def _polygamma_jvp_m(g, m, x):
-    raise ValueError("polygamma gradient with respect to m is not supported")
-
-
-ad.defjvp(polygamma_p, _polygamma_jvp_m,
-          lambda g, m, x: _mul(g, polygamma_p.bind(_add(m, _one(m)), x)))
-ad.defjvp2(bessel_i0e_p, lambda g, ans, x: _mul(g, _sub(bessel_i1e_p.bind(x),
-                                                        _mul(_sign(x), ans))))
-
-
-def _bessel_i1e_jvp(g, ans, x):
-    # i1e(x) ~ x/2 near 0: use the limit 1/2 where the closed form would divide by ~0.
-    eps = _like(x, dtypes.finfo(core.get_aval(x).dtype).eps)
-    not_tiny = _gt(abs_p.bind(x), eps)
-    safe_x = _select(not_tiny, x, _broadcast_to(eps, _shape(x)))
-    d = _sub(bessel_i0e_p.bind(safe_x), _mul(ans, _add(_sign(safe_x), _reciprocal(safe_x))))
-    return _mul(g, _select(not_tiny, d, _broadcast_to(_like(x, 0.5), _shape(x))))
-
-
-ad.defjvp2(bessel_i1e_p, _bessel_i1e_jvp)
 
 
 # -- complex parts (linear) ----------------------------------------------------------------------
@@ -760,3 +673,80 @@ select_n_p.batch = _select_n_batch
 clamp_p.batch = batching.batch_uniform_elementwise(clamp_p, full_operands=(1,))
 convert_element_type_p.batch = _same_dim_batch(convert_element_type_p)
 bitcast_convert_type_p.batch = _bitcast_batch
+
+
+# -- codegen rules (pyjax/_src/codegen_interface.py) ----------------------------------------------
+
+from pyjax._src import codegen_interface as cg  # noqa: E402
+
+neg_p.codegen = lambda kb, x: kb.neg(x)
+sign_p.codegen = lambda kb, x: kb.sign(x)
+abs_p.codegen = lambda kb, x: kb.abs(x)
+not_p.codegen = lambda kb, x: kb.bit_not(x)
+square_p.codegen = lambda kb, x: kb.mul(x, x)
+stop_gradient_p.codegen = lambda kb, x: x
+for _p, _op in ((add_p, "add"), (sub_p, "sub"), (mul_p, "mul"), (div_p, "div"), (rem_p, "rem"),
+                (max_p, "max"), (min_p, "min"), (and_p, "and"), (or_p, "or"), (xor_p, "xor"),
+                (shift_left_p, "shl"), (shift_right_logical_p, "shr_logical"),
+                (shift_right_arithmetic_p, "shr_arithmetic")):
+    _p.codegen = cg.binary_rule(_op)
+for _p, _op in ((eq_p, "eq"), (ne_p, "ne"), (lt_p, "lt"), (le_p, "le"), (gt_p, "gt"),
+                (ge_p, "ge")):
+    _p.codegen = cg.compare_rule(_op)
+for _p, _name in ((floor_p, "floor"), (ceil_p, "ceil"), (is_finite_p, "is_finite"),
+                  (population_count_p, "popcount"), (clz_p, "clz"),
+                  (nextafter_p, "nextafter")):
+    _p.codegen = cg.math_rule(_name)
+# nextafter steps in the operand's own format, which kernels do not hold for half floats.
+nextafter_p.codegen_supports = cg.no_narrow_floats
+round_p.codegen = lambda kb, x, *, rounding_method: kb.math(
+    "round_even" if int(rounding_method) == 1 else "round_away", x)
+
+
+def _integer_pow_rule(kb, x, *, y):
+    """The impl's products in its order, so results match it exactly."""
+    if y == 0:
+        return kb.const(1, x.dtype)
+    acc = power_by_squaring(x, abs(y), kb.mul)
+    return kb.div(kb.const(1, x.dtype), acc) if y < 0 else acc
+
+
+integer_pow_p.codegen = _integer_pow_rule
+# Integers to negative powers: the impl's np.reciprocal of ints is not worth emulating.
+integer_pow_p.codegen_supports = lambda avals, params: (
+    params["y"] >= 0 or cg.is_float(avals[0].dtype))
+
+
+def _select_n_rule(kb, which, *cases):
+    if len(cases) == 1:
+        return cases[0]
+    if which.dtype == np.bool_:
+        return kb.select(which, cases[1], cases[0])
+    out = cases[-1]
+    for i in range(len(cases) - 2, -1, -1):  # np.choose(mode="clip")
+        out = kb.select(kb.compare("le", which, kb.const(i, which.dtype)), cases[i], out)
+    return out
+
+
+def _bitcast_supports(avals, params):
+    # Half floats live in float32 registers, so their bits (NaN payloads) are not kept.
+    src, dst = avals[0].dtype, np.dtype(params["new_dtype"])
+    return src.itemsize == dst.itemsize and np.bool_ not in (src, dst) and \
+        not (cg.is_narrow_float(src) or cg.is_narrow_float(dst))
+
+
+select_n_p.codegen = _select_n_rule
+clamp_p.codegen = lambda kb, lo, x, hi: kb.min(kb.max(x, lo), hi)
+convert_element_type_p.codegen = (
+    lambda kb, x, *, new_dtype, weak_type=False, sharding=None: kb.convert(x, new_dtype))
+bitcast_convert_type_p.codegen = lambda kb, x, *, new_dtype: kb.bitcast(x, new_dtype)
+bitcast_convert_type_p.codegen_supports = _bitcast_supports
+
+
+# -- the math functions (declared with their rules in elementwise_math.py) -----------------------
+
+from pyjax._src.primitives.elementwise_math import (  # noqa: E402,F401 (re-exported)
+    acos_p, acosh_p, asin_p, asinh_p, atan2_p, atan_p, atanh_p, bessel_i0e_p, bessel_i1e_p,
+    cbrt_p, cos_p, cosh_p, digamma_p, erf_inv_p, erf_p, erfc_p, exp2_p, exp_p, expm1_p,
+    lgamma_p, log1p_p, log_p, logistic_p, polygamma, polygamma_p, pow_p, rsqrt_p, sin_p, sinh_p,
+    sqrt_p, tan_p, tanh_p)

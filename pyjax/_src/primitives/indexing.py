@@ -379,6 +379,8 @@ def default_fill_value(dtype):
         return int(np.iinfo(dtype).max)
     if dtype == np.bool_:
         return True
+    if dtypes.is_key_dtype(dtype):
+        return int(np.iinfo(np.uint32).max)  # in every key word, as JAX fills key arrays
     raise ValueError(f"Unsupported dtype for gather fill_value {dtype}")
 
 

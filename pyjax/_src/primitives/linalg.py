@@ -431,18 +431,17 @@ def _qr_impl(x, *, pivoting, full_matrices, use_magma):
     _check_matrix_dtype("qr", x.dtype)
     a = _prep(x)
     m, n = a.shape[-2:]
-    if pivoting:
-        def single(mat):
-            if min(m, n) == 0:
-                q = np.eye(m, m if full_matrices else 0, dtype=mat.dtype)
-                return q, np.zeros(q.shape[1:] + (n,), mat.dtype), np.arange(n, dtype=_INT32)
-            q, r, p = sla.qr(mat, mode="full" if full_matrices else "economic", pivoting=True,
-                             check_finite=False)
-            return q, r, p.astype(_INT32)
-        outs = _per_matrix(single, a, batch_ndim=a.ndim - 2)
-    else:
-        outs = np.linalg.qr(a, mode="complete" if full_matrices else "reduced")
-    outs = list(outs)
+    # SciPy's LAPACK (geqrf + orgqr, optimal workspace) is the one jaxlib calls on CPU: the
+    # same bits as JAX, which NumPy's own LAPACK build does not give.
+    def single(mat):
+        if min(m, n) == 0:
+            q = np.eye(m, m if full_matrices else 0, dtype=mat.dtype)
+            return q, np.zeros(q.shape[1:] + (n,), mat.dtype), np.arange(n, dtype=_INT32)
+        out = sla.qr(mat, mode="full" if full_matrices else "economic", pivoting=pivoting,
+                     check_finite=False)
+        return out if not pivoting else (out[0], out[1], out[2].astype(_INT32))
+    outs = list(_per_matrix(single, a, batch_ndim=a.ndim - 2))
+    outs = outs if pivoting else outs[:2]
     outs[0] = outs[0].astype(x.dtype, copy=False)
     outs[1] = outs[1].astype(x.dtype, copy=False)
     return outs

@@ -537,3 +537,11 @@ for _p in (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p, reduce_and_p
 for _p in (cumsum_p, cumprod_p, cummax_p, cummin_p, cumlogsumexp_p):
     _p.batch = _cumulative_batch(_p)
 reduce_precision_p.batch = batching.vectorized(reduce_precision_p)
+
+
+# -- codegen: the reductions a fused kernel may end with (the kind names its combining op) -------
+
+for _p, _kind in ((reduce_sum_p, "sum"), (reduce_prod_p, "prod"), (reduce_max_p, "max"),
+                  (reduce_min_p, "min"), (reduce_and_p, "and"), (reduce_or_p, "or"),
+                  (reduce_xor_p, "xor"), (argmax_p, "argmax"), (argmin_p, "argmin")):
+    _p.codegen_reduction = _kind

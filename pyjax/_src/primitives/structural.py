@@ -70,6 +70,8 @@ def canonicalize_axis(axis, num_dims):
 
 def check_shapelike(fun_name, arg_name, obj):
     """JAX's check that ``obj`` is a tuple/list/ndarray of non-negative integers."""
+    if type(obj) is tuple and all(type(d) is int and d >= 0 for d in obj):
+        return  # the common case, decided without NumPy (this runs for every traced op)
     if not isinstance(obj, (tuple, list, np.ndarray)):
         raise TypeError(f"{fun_name} {arg_name} must be of type tuple/list/ndarray, "
                         f"got {type(obj)}.")
@@ -817,7 +819,16 @@ def full(shape, fill_value, dtype=None, *, sharding=None):
     else:
         weak_type = False
         fill_dtype = dtypes.check_user_dtype_supported(dtype, "full")
-    return broadcast(convert(fill_value, fill_dtype, weak_type), shape)
+    return broadcast(_fill(fill_value, fill_dtype, weak_type), shape)
+
+
+def _fill(fill_value, dtype, weak_type):
+    """``convert`` for a fill value; a number filling a PRNG key dtype fills every key word, as
+    JAX's full does for keys (jnp.zeros/ones/full_like with a key dtype)."""
+    if (dtypes.is_key_dtype(np.dtype(dtype)) and not isinstance(fill_value, core.Tracer)
+            and not dtypes.is_key_dtype(getattr(fill_value, "dtype", None))):
+        fill_value = np.asarray(fill_value).astype(np.uint32).astype(dtype)
+    return convert(fill_value, dtype, weak_type)
 
 
 def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
@@ -825,7 +836,7 @@ def full_like(x, fill_value, dtype=None, shape=None, sharding=None):
     fill_shape = np.shape(x) if shape is None else core.concrete_shape(shape)
     weak_type = dtype is None and dtypes.is_weakly_typed(x)
     dtype = dtypes.dtype(x if dtype is None else dtype, canonicalize=True)
-    return full(fill_shape, convert(fill_value, dtype, weak_type))
+    return full(fill_shape, _fill(fill_value, dtype, weak_type))
 
 
 def zeros_like_array(x):
@@ -1179,3 +1190,56 @@ pad_p.batch = _pad_batch
 iota_p.batch = _iota_batch
 dynamic_slice_p.batch = _dynamic_slice_batch
 dynamic_update_slice_p.batch = _dynamic_update_slice_batch
+
+
+# ----------------------------------------------------------------------------------------------
+# Codegen rules (pyjax/_src/codegen_interface.py). A layout rule ``codegen_layout(operand aval,
+# out aval, params, index_map)`` says which output dim (or None: broadcast) indexes each operand
+# dim, given the map of the output's dims; with index_map None it only answers whether the
+# compiler can fuse the equation at all (None: no).
+
+iota_p.codegen = (lambda kb, *, dtype, shape, dimension, sharding:
+                  kb.convert(kb.coordinate(dimension), dtype))
+
+
+def _broadcast_in_dim_layout(operand, out, params, index_map):
+    if index_map is None:
+        return ()
+    return tuple(index_map[d] for d in params["broadcast_dimensions"])
+
+
+def _unit_dims_map(in_shape, out_shape, index_map):
+    """The map of a reshape that only inserts or removes size-1 dims; None otherwise."""
+    ins = [d for d in in_shape if d != 1]
+    outs = [i for i, d in enumerate(out_shape) if d != 1]
+    if ins != [out_shape[i] for i in outs]:
+        return None
+    if index_map is None:
+        return ()
+    it = iter(outs)
+    return tuple(None if d == 1 else index_map[next(it)] for d in in_shape)
+
+
+def _reshape_layout(operand, out, params, index_map):
+    if params.get("dimensions") is not None:
+        return None
+    return _unit_dims_map(operand.shape, out.shape, index_map)
+
+
+def _squeeze_layout(operand, out, params, index_map):
+    return _unit_dims_map(operand.shape, out.shape, index_map)
+
+
+def _transpose_layout(operand, out, params, index_map):
+    if index_map is None:
+        return ()
+    sub = [None] * operand.ndim
+    for i, p in enumerate(params["permutation"]):
+        sub[p] = index_map[i]
+    return tuple(sub)
+
+
+broadcast_in_dim_p.codegen_layout = _broadcast_in_dim_layout
+reshape_p.codegen_layout = _reshape_layout
+squeeze_p.codegen_layout = _squeeze_layout
+transpose_p.codegen_layout = _transpose_layout

@@ -135,20 +135,29 @@ def expit(x):
     return lax.logistic(x)
 
 
+def _x_times(log_fn, x, y):
+    """``x * log_fn(y)``, 0 where ``x == 0`` (even where ``log_fn(y)`` is infinite)."""
+    return jnp.where(x != 0., lax.mul(x, log_fn(y)), jnp.zeros_like(x))
+
+
+def _x_times_jvp(fun, log_fn, dlog_fn, primals, tangents):
+    """The jvp of ``fun(x, y) = x * log_fn(y)``, where ``dlog_fn(y) = 1 / log_fn'(y)``."""
+    (x, y), (x_dot, y_dot) = primals, tangents
+    result = fun(x, y)
+    return result, (x_dot * log_fn(y) + y_dot * x / dlog_fn(y)).astype(result.dtype)
+
+
 @custom_jvp
 @_jit
 def xlogy(x, y):
     """``x * log(y)``, 0 where ``x == 0``."""
     x, y = _promote("xlogy", x, y)
-    x_ok = x != 0.
-    return jnp.where(x_ok, lax.mul(x, lax.log(y)), jnp.zeros_like(x))
+    return _x_times(lax.log, x, y)
 
 
 @xlogy.defjvp
 def _xlogy_jvp(primals, tangents):
-    (x, y), (x_dot, y_dot) = primals, tangents
-    result = xlogy(x, y)
-    return result, (x_dot * lax.log(y) + y_dot * x / y).astype(result.dtype)
+    return _x_times_jvp(xlogy, lax.log, lambda y: y, primals, tangents)
 
 
 @custom_jvp
@@ -156,15 +165,12 @@ def _xlogy_jvp(primals, tangents):
 def xlog1py(x, y):
     """``x * log1p(y)``, 0 where ``x == 0``."""
     x, y = _promote("xlog1py", x, y)
-    x_ok = x != 0.
-    return jnp.where(x_ok, lax.mul(x, lax.log1p(y)), jnp.zeros_like(x))
+    return _x_times(lax.log1p, x, y)
 
 
 @xlog1py.defjvp
 def _xlog1py_jvp(primals, tangents):
-    (x, y), (x_dot, y_dot) = primals, tangents
-    result = xlog1py(x, y)
-    return result, (x_dot * lax.log1p(y) + y_dot * x / (1 + y)).astype(result.dtype)
+    return _x_times_jvp(xlog1py, lax.log1p, lambda y: 1 + y, primals, tangents)
 
 
 @custom_jvp

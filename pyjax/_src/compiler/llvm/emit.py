@@ -26,10 +26,12 @@ import math
 
 import numpy as np
 
+from pyjax._src.codegen_interface import is_float, is_narrow_float
 from pyjax._src.compiler.kernel import BOOL, bits_value
-from pyjax._src.compiler.llvm import mathlib
-from pyjax._src.compiler.llvm.irtext import (
-    BITS, Func, Val, elem_type, mangle, mem_type, vec)
+from pyjax._src.compiler.llvm import mathlib, mathlib_inverse  # noqa: F401 (registers)
+from pyjax._src.compiler.llvm import narrow_floats as narrow
+from pyjax._src.compiler.llvm.irtext import BITS, Func, Val, mangle, vec
+from pyjax._src.compiler.llvm.narrow_floats import elem_type, mem_type
 
 BLOCK = 256  # vectors per block of a float sum along the innermost dim
 UNROLL_MAX_OPS = 24  # vector loops with more ops per iteration are not unrolled
@@ -84,13 +86,13 @@ def _splat(f, x, lanes):
 def _from_mem(f, v, dtype):
     if np.dtype(dtype) == BOOL:
         return f.icmp("ne", v, f.like(v, 0))
-    return v
+    return narrow.load(f, v, dtype) if is_narrow_float(dtype) else v
 
 
 def _to_mem(f, v, dtype):
     if np.dtype(dtype) == BOOL:
         return f.cast("zext", v, "i8")
-    return v
+    return narrow.store(f, v, dtype) if is_narrow_float(dtype) else v
 
 
 def _load(ctx, base, offset, inner_stride, dtype):
@@ -156,7 +158,7 @@ def _scalar_store(f, base, offset, v, dtype):
 
 
 def _fp(dtype):
-    return np.dtype(dtype).kind == "f"
+    return is_float(dtype)
 
 
 def numpy_max(f, a, b, dtype):
@@ -176,17 +178,13 @@ def numpy_min(f, a, b, dtype):
     return f.select(f.icmp("sle" if _signed(dtype) else "ule", a, b), a, b)
 
 
-def _int_min(dtype):
-    return np.iinfo(dtype).min
-
-
 def _div_rem(f, op, x, y, dtype):
     if _fp(dtype):
-        return f.fdiv(x, y) if op == "div" else f.bin("frem", x, y)
+        return f.fdiv(x, y) if op == "div" else mathlib.call(f, "fmod", [x, y])
     zero = f.icmp("eq", y, f.like(y, 0))
     bad = zero
     if _signed(dtype):
-        bad = f.or_(zero, f.and_(f.icmp("eq", x, f.like(x, _int_min(dtype))),
+        bad = f.or_(zero, f.and_(f.icmp("eq", x, f.like(x, np.iinfo(dtype).min)),
                                  f.icmp("eq", y, f.like(y, -1))))
     ys = f.select(bad, f.like(y, 1), y)
     if op == "div":
@@ -272,6 +270,8 @@ def _compare(f, op, x, y, dtype):
 
 def _convert(f, x, src, dst):
     src, dst = np.dtype(src), np.dtype(dst)
+    if narrow.involved(src, dst):
+        return narrow.convert(f, x, src, dst, _convert)
     de = elem_type(dst)
     if dst == BOOL:
         return f.fcmp("une", x, f.like(x, 0.0)) if _fp(src) else f.icmp("ne", x, f.like(x, 0))
@@ -368,7 +368,8 @@ def emit_op(ctx, i, vals):
     if kind == "unary":
         return _unary(f, attrs[0], xs[0], dtype)
     if kind == "binary":
-        return _binary(f, attrs[0], xs[0], xs[1], dtype)
+        out = _binary(f, attrs[0], xs[0], xs[1], dtype)
+        return narrow.rounded_result(f, out, dtype, kind, attrs[0])
     if kind == "compare":
         return _compare(f, attrs[0], xs[0], xs[1], src)
     if kind == "select":
@@ -381,7 +382,7 @@ def emit_op(ctx, i, vals):
         amt = f.like(xs[0], attrs[0])
         return f.intrinsic("fshl", xs[0], xs[0], amt)
     if kind == "math":
-        return _math(f, attrs[0], xs, dtype)
+        return narrow.rounded_result(f, _math(f, attrs[0], xs, dtype), dtype, kind, attrs[0])
     raise NotImplementedError(kind)
 
 
@@ -644,10 +645,8 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
                     accv, acci = acc
                     better = _arg_better(f, r.kind, v, accv, r.dtype)
                     new_accs.append((f.select(better, v, accv), f.select(better, ctx.jv, acci)))
-                elif acc_dtype(r) != r.dtype:
-                    new_accs.append(f.fadd(acc, f.cast("fpext", v, "double")))
                 else:
-                    new_accs.append(_combine(f, r.kind, acc, v, r.dtype))
+                    new_accs.append(_combine(f, r.kind, acc, _widen(f, r, v), acc_dtype(r)))
             else:
                 off = offsets[("r", 0)]
                 cur = _load_row(ctx, vp, off, acc_dtype(r))
@@ -747,14 +746,17 @@ def _op_levels(kir, layout):
 
 
 def _widen(f, r, v):
-    return f.cast("fpext", v, "double") if acc_dtype(r) != r.dtype else v
+    return f.cast("fpext", v, elem_type(acc_dtype(r)))  # (no-op unless the types differ)
 
 
 def acc_dtype(r):
-    """The type partial results accumulate in (in lanes and in the value buffer): float32 sums
-    in float64 (accurate without any blocking); otherwise the reduction's own dtype."""
-    if r.kind == "sum" and r.dtype == np.float32:
+    """The type partial results accumulate in (in lanes and in the value buffer): float32 and
+    float16/bfloat16 sums in float64 (accurate without any blocking), float16/bfloat16 products
+    in float32 (as the impl); otherwise the reduction's own dtype."""
+    if r.kind == "sum" and (r.dtype == np.float32 or is_narrow_float(r.dtype)):
         return np.dtype(np.float64)
+    if r.kind == "prod" and is_narrow_float(r.dtype):
+        return np.dtype(np.float32)
     return r.dtype
 
 

@@ -12,6 +12,8 @@ Algorithms:
   s*(hfsq+R) on m in [sqrt(2)/2, sqrt(2)). Denormal inputs are scaled up first.
 - log1p, erf (float32), erf_inv: XLA:CPU's rational approximations and Giles' erf_inv, FMA
   Horner exactly as XLA evaluates them (the *_xla variants also flush denormal results, as XLA).
+  XLA:CPU's float64 log (log_xla, and inside log1p_xla/erf_inv_xla) and erf are the C library's:
+  called per lane (libm_call). More *_xla functions: mathlib_xla.py.
 - sin/cos/tan: reduction by pi/2 (float32: in float64; float64: fdlibm's three-step Cody-Waite),
   fdlibm/Cephes kernels; arguments beyond 2**20*pi/2 take a rare slow path through libm.
 - erf/erfc (float64): fdlibm's piecewise rational approximations, all pieces computed and
@@ -149,9 +151,9 @@ def _log_specials(f, v, out, denormal_is_zero=False):
     out = f.select(f.fcmp("oeq", v, c(f, v, 0.0)), c(f, v, -math.inf), out)
     out = f.select(f.fcmp("ult", v, c(f, v, 0.0)), c(f, v, math.nan), out)  # < 0 or NaN
     out = f.select(f.fcmp("oeq", v, c(f, v, math.inf)), v, out)
-    if denormal_is_zero:
-        tiny = f.fcmp("olt", v, c(f, v, F32_MIN))
-        out = f.select(f.and_(tiny, f.fcmp("ogt", v, c(f, v, 0.0))), c(f, v, -math.inf), out)
+    if denormal_is_zero:  # denormals of either sign read as zero
+        tiny = f.fcmp("olt", f.fabs(v), c(f, v, F32_MIN))
+        out = f.select(tiny, c(f, v, -math.inf), out)
     return out
 
 
@@ -230,10 +232,16 @@ def log(f, x):
     return _log32(f, x, xla=False) if x.elem == "float" else _log64(f, x)
 
 
+def _log64_xla(f, v):
+    """XLA:CPU's float64 log: glibc's log, with denormal inputs read as zero."""
+    out = libm_call(f, "log", [v])
+    return f.select(f.fcmp("olt", f.fabs(v), c(f, v, F64_MIN)), c(f, v, -math.inf), out)
+
+
 def log_xla(f, x):
     if x.elem == "float":
         return _log32(f, x, xla=True)
-    return _log64(f, _ftz(f, x))
+    return _log64_xla(f, x)
 
 
 _LOG1P_P = (4.52700008624452e-05, 0.49854102823193375, 6.578732594206104, 29.911919328553072,
@@ -250,7 +258,8 @@ def _log1p(f, x, xla):
     r = f.fdiv(f.horner(x, _LOG1P_P), f.horner(x, _LOG1P_Q))
     small_res = f.fadd(x, f.fadd(f.fmul(x2, c(f, x, -0.5)), f.fmul(x3, r)))
     u = f.fadd(x, c(f, x, 1.0))
-    big_res = _log32(f, u, xla) if single else _log64(f, u)
+    big_res = _log32(f, u, xla) if single else (_log64_xla(f, u) if xla else
+                                                 _log64(f, u))
     out = f.select(small, small_res, big_res)
     return _ftz(f, out) if xla else out
 
@@ -331,6 +340,51 @@ def _define_libm_lanes(module, name, ty, mty):
               "out:", f"  ret {ty} %acc2", "}"]
     module.functions.append("\n".join(lines))
     return fname
+
+
+def _x86():
+    from pyjax._src.compiler.llvm import target
+    return target.state().triple.startswith(("x86_64", "i686", "i386"))
+
+
+def libm_call(f, name, args, daz=False):
+    """libm's scalar function ``name`` (on the arguments' element type) on every lane, from a
+    noinline loop. ``daz``: with denormals-are-zero and flush-to-zero set in MXCSR meanwhile,
+    as XLA:CPU's threads have them when its kernels call the C library."""
+    ty, elem, nargs = args[0].ty, args[0].elem, len(args)
+    daz = daz and _x86()
+    fname = f"pj.libm{'_daz' if daz else ''}.{name}.{mangle(ty)}"
+    module = f.module
+    if fname not in module.defined:
+        module.defined.add(fname)
+        module.declare(name, elem, [elem] * nargs)
+        params = ", ".join(f"{ty} %a{i}" for i in range(nargs))
+        lines = [f"define internal {ty} @{fname}({params}) noinline nounwind {{", "entry:"]
+        if daz:
+            for csr in ("stmxcsr", "ldmxcsr"):
+                module.declare(f"llvm.x86.sse.{csr}", "void", ["ptr"])
+            lines += ["  %old = alloca i32, align 4", "  %new = alloca i32, align 4",
+                      "  call void @llvm.x86.sse.stmxcsr(ptr %old)",
+                      "  %o = load i32, ptr %old, align 4", "  %n = or i32 %o, 32832",
+                      "  store i32 %n, ptr %new, align 4",
+                      "  call void @llvm.x86.sse.ldmxcsr(ptr %new)"]
+        restore = ["  call void @llvm.x86.sse.ldmxcsr(ptr %old)"] if daz else []
+        if args[0].lanes == 1:
+            lines += [f"  %r = call {elem} @{name}({params})"] + restore + [f"  ret {elem} %r"]
+        else:
+            lanes = args[0].lanes
+            extract = [f"  %x{i} = extractelement {ty} %a{i}, i32 %i" for i in range(nargs)]
+            call_args = ", ".join(f"{elem} %x{i}" for i in range(nargs))
+            lines += ["  br label %loop", "loop:",
+                      "  %i = phi i32 [ 0, %entry ], [ %next, %loop ]",
+                      f"  %acc = phi {ty} [ poison, %entry ], [ %acc2, %loop ]", *extract,
+                      f"  %r = call {elem} @{name}({call_args})",
+                      f"  %acc2 = insertelement {ty} %acc, {elem} %r, i32 %i",
+                      "  %next = add i32 %i, 1", f"  %more = icmp slt i32 %next, {lanes}",
+                      f"  br i1 %more, label %loop, label %out, !llvm.loop {module.no_unroll()}",
+                      "out:", *restore, f"  ret {ty} %acc2"]
+        module.functions.append("\n".join(lines + ["}"]))
+    return f.call(fname, ty, args)
 
 
 def _quadrant(f, j):
@@ -562,7 +616,9 @@ def erf(f, x):
 
 
 def erf_xla(f, x):
-    return _erf32(f, x, xla=True) if x.elem == "float" else _erf64(f, x)
+    if x.elem == "float":
+        return _erf32(f, x, xla=True)
+    return libm_call(f, "erf", [x], daz=True)  # glibc's erf, as XLA:CPU calls it
 
 
 def erfc(f, x):
@@ -607,7 +663,7 @@ def _erf_inv(f, x, xla):
         out = f.fmul(f.select(b1, p1, f.select(b2, p2, p3)), x)
     ones = f.fcmp("oeq", f.fabs(x), c(f, x, 1.0))
     out = f.select(ones, f.fmul(x, c(f, x, math.inf)), out)
-    return _ftz(f, out) if (xla and x.elem == "float") else out
+    return _ftz(f, out) if xla else out
 
 
 def erf_inv(f, x):
@@ -722,3 +778,5 @@ def call(f, name, args):
         module.functions.append("\n".join(text))
     return f.call(fname, ty, args)
 
+
+from pyjax._src.compiler.llvm import mathlib_xla  # noqa: E402,F401 (registers)
