@@ -3,7 +3,7 @@
     python benchmarks/run.py                       # all workloads, all sides
     python benchmarks/run.py --only eager_sin_3,jit_cache_hit_3
     python benchmarks/run.py --sides jax           # only the JAX column (checks the venv)
-    python benchmarks/run.py --json out.json --png out.png
+    python benchmarks/run.py --json out.json --plot out.svg
     python benchmarks/run.py --list
 
 Real JAX runs in a subprocess with $PYJAX_BENCH_JAX_PYTHON (default /work/jaxenv/bin/python).
@@ -34,7 +34,9 @@ def main(argv=None):
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--stat", choices=("min", "median"), default="min")
     p.add_argument("--json", dest="json_out", help="save the table and raw timings as JSON")
-    p.add_argument("--png", help="save a bar chart (needs matplotlib)")
+    p.add_argument("--plot", default=os.path.join(HERE, "last_run.svg"),
+                   help="where to save the bar chart (SVG; default benchmarks/last_run.svg, "
+                        "'' for none)")
     p.add_argument("--list", action="store_true", help="list the workloads and exit")
     p.add_argument("-v", "--verbose", action="store_true")
     a = p.parse_args(argv)
@@ -89,11 +91,9 @@ def main(argv=None):
                        "seconds": round(time.perf_counter() - t0, 2),
                        "time": time.strftime("%Y-%m-%dT%H:%M:%S")}, f, indent=1)
         print("saved %s" % a.json_out)
-    if a.png:
-        if harness.save_png(rows, a.png, stat=a.stat):
-            print("saved %s" % a.png)
-        else:
-            print("note: matplotlib not importable; no PNG written")
+    if a.plot:
+        harness.save_svg(rows, a.plot, stat=a.stat)
+        print("saved %s" % a.plot)
     return 0
 
 

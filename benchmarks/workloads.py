@@ -28,8 +28,9 @@ REGISTRY = {}
 
 
 class Workload:
-    def __init__(self, name, fn, numpy=None, description="", tags=()):
+    def __init__(self, name, fn, numpy=None, description="", tags=(), slow=False):
         self.name = name
+        self.slow = slow  # a call takes seconds on some side: time a few single calls
         self.fn = fn
         self.numpy = numpy
         self.description = description or (fn.__doc__ or "").strip().split("\n")[0]
@@ -41,13 +42,14 @@ class Workload:
         return self.numpy if callable(self.numpy) else None
 
 
-def workload(name=None, numpy=None, description="", tags=()):
+def workload(name=None, numpy=None, description="", tags=(), slow=False):
     """Decorator: register a workload (see the module docstring)."""
     def deco(fn):
         wname = name or fn.__name__
         if wname in REGISTRY:
             raise ValueError("duplicate workload %r" % wname)
-        REGISTRY[wname] = Workload(wname, fn, numpy=numpy, description=description, tags=tags)
+        REGISTRY[wname] = Workload(wname, fn, numpy=numpy, description=description, tags=tags,
+                                   slow=slow)
         return fn
     return deco
 

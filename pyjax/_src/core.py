@@ -8,6 +8,7 @@ values it transforms, and re-binds primitives on its parent trace when it needs 
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 import operator
 
@@ -201,6 +202,27 @@ class set_current_trace:
 
 def current_trace():
     return _state.trace
+
+
+class paused_gc:
+    """``with paused_gc():`` turns off the cyclic garbage collector for the block.
+
+    Tracing and compiling allocate many small objects (equations, avals, tracers) and almost
+    no garbage cycles, so the collector's repeated scans of the young, growing program cost
+    about a quarter of the time of tracing a large program. Reference counting still frees
+    everything; cycles wait for the next collection. Nested uses are no-ops.
+    """
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self):
+        self.was_enabled = gc.isenabled()
+        if self.was_enabled:
+            gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was_enabled:
+            gc.enable()
 
 
 def _leaked_tracer_error(tracer):

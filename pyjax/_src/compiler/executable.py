@@ -247,8 +247,9 @@ def compile_jaxpr(jaxpr, consts=None):
         table = _executables[jaxpr] = {}
     exe = table.get(interp)
     if exe is None:
-        exe = table[interp] = Executable(jaxpr) if interp else CompiledExecutable(jaxpr,
-                                                                                   consts)
+        with core.paused_gc():
+            exe = Executable(jaxpr) if interp else CompiledExecutable(jaxpr, consts)
+        table[interp] = exe
     return exe
 
 

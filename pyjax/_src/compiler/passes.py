@@ -17,6 +17,7 @@ values; scalar results of folding become literals.
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -73,9 +74,11 @@ class _Optimizer:
             self.consts[var] = value
 
     # -- the pass ---------------------------------------------------------------------------
-    def run(self, jaxpr, env_in=None):
-        for eqn in jaxpr.eqns:
-            self.process(eqn)
+    def run(self, jaxpr):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for eqn in jaxpr.eqns:
+                self.process(eqn)
 
     def process(self, eqn):
         prim = eqn.primitive
@@ -191,16 +194,14 @@ class _Optimizer:
             if v is None:
                 return False
             vals.append(v)
-        size = sum(int(np.prod(o.aval.shape, dtype=np.int64)) for o in eqn.outvars)
+        size = sum(math.prod(o.aval.shape) for o in eqn.outvars)
         if size > FOLD_LIMIT or getattr(eqn.primitive, "effectful", False):
             return False
         impl = eqn.primitive.impl
         if impl is None:
             return False
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out = impl(*vals, **eqn.params)
+        try:  # (run() silences NumPy's floating-point warnings for the whole pass)
+            out = impl(*vals, **eqn.params)
         except Exception:  # leave the error (if any) to run time
             return False
         outs = out if eqn.primitive.multiple_results else [out]

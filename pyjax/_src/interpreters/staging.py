@@ -169,7 +169,7 @@ def trace_to_jaxpr(flat_fun, in_avals, debug_info=None):
     trace = DynamicJaxprTrace(debug_info)
     in_tracers = [trace.new_arg(a) for a in in_avals]
     try:
-        with core.set_current_trace(trace):
+        with core.set_current_trace(trace), core.paused_gc():
             outs = flat_fun(*in_tracers)
             closed = trace.to_closed_jaxpr(outs)
     finally:

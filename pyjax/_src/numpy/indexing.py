@@ -466,8 +466,23 @@ def _broadcast_index_arrays(arrays):
                    else _broadcast_to(a, shape) for a in arrays]
 
 
+def _int_index_to_gather(i, shape):
+    """``_index_to_gather`` of a lone Python int index (normalised) on ``shape``: the most
+    common update, ``x.at[i]``, built directly."""
+    index_dtype = _index_dtype(shape)
+    i = np.array(min(max(i, _INT32_MIN), _INT32_MAX), index_dtype)
+    indices = i[None] if core._state.trace is core.eval_trace else lax.expand_dims(i, (0,))
+    dnums = GatherDimensionNumbers(offset_dims=tuple(range(len(shape) - 1)),
+                                   collapsed_slice_dims=(0,), start_index_map=(0,))
+    return _GatherIndexer(shape[1:], (1,) + shape[1:], indices, dnums, True, True, (), (), ())
+
+
 def _index_to_gather(parsed, shape, normalize=True):
     """Everything about ``x[idx]`` as one gather: indices, dimension numbers, fix-ups."""
+    if (len(parsed) == 1 and parsed[0].kind == _INT and type(parsed[0].index) is int
+            and shape and shape[0]):
+        i = parsed[0].index
+        return _int_index_to_gather(i + shape[0] if normalize and i < 0 else i, tuple(shape))
     for position, p in enumerate(parsed):
         if p.kind == _SLICE and not _slice_is_static(p.index):
             raise IndexError(f"Slice entries must be static integers. Got {p.index} at "
@@ -662,6 +677,14 @@ def getitem(arr, idx):
         out = _fast_getitem(arr, idx)
         if out is not None:
             return out
+    elif type(idx) is int and isinstance(arr, core.Tracer) and arr.ndim:
+        # x[i] while tracing: what _try_static_slice makes of it, without the parsing.
+        shape = arr.shape
+        i = idx + shape[0] if idx < 0 else idx
+        if 0 <= i < shape[0]:
+            if shape[0] != 1:
+                arr = lax.slice(arr, (i,) + (0,) * (len(shape) - 1), (i + 1,) + shape[1:])
+            return lax.squeeze(arr, (0,))
     return _rewriting_take(arr, idx)
 
 

@@ -70,6 +70,8 @@ def canonicalize_axis(axis, num_dims):
 
 def check_shapelike(fun_name, arg_name, obj):
     """JAX's check that ``obj`` is a tuple/list/ndarray of non-negative integers."""
+    if type(obj) is tuple and all(type(d) is int and d >= 0 for d in obj):
+        return  # the common case, decided without NumPy (this runs for every traced op)
     if not isinstance(obj, (tuple, list, np.ndarray)):
         raise TypeError(f"{fun_name} {arg_name} must be of type tuple/list/ndarray, "
                         f"got {type(obj)}.")
