@@ -526,6 +526,20 @@ def test_jit_uses_the_compiler_and_the_interpreter_flag():
     assert type(exe) is executable.Executable
 
 
+def test_interpreter_flag_applies_to_functions_already_compiled():
+    import pyjax.numpy as jnp
+    x = jnp.linspace(0, 1, 10000)
+    f = api.jit(lambda a: jnp.sum(jnp.sin(a)))
+    f(x)
+
+    def executable_kinds():
+        return {type(entry.executable) for entry in api._cache_for(f._fun).values()}
+    assert executable_kinds() == {executable.CompiledExecutable}
+    with config.setting("pyjax_use_interpreter", True):
+        assert abs(float(f(x)) - np.sin(np.linspace(0, 1, 10000)).sum()) < 1e-2
+        assert executable.Executable in executable_kinds()
+
+
 def test_lower_compile_introspection():
     import pyjax.numpy as jnp
     x = jnp.ones(4096)
