@@ -315,6 +315,23 @@ def test_layout_ops():
     check(lambda x: ew.add_p.bind(st.squeeze(st.reshape(x, (1, 20, 30)), (0,)), x), arr(m))
 
 
+def test_slices_fuse_as_offset_loads(all_fused):
+    rs = np.random.RandomState(10)
+    m = rs.rand(6, 80).astype(np.float32)
+    # Rows, windows and strided picks of an input, of a kernel's own iota and of a sliced
+    # slice: each read in place (no copies), in one kernel.
+    exe = check(lambda x: ew.add_p.bind(ew.sin_p.bind(st.slice(x, (1, 3), (5, 75), (1, 2))),
+                                        st.slice(x, (2, 0), (6, 72), (1, 2))),
+                arr(m), ulps=2, kernels=1)
+    assert exe.plan.stats["fallback_eqns"] == 0, exe.plan.stats
+    io = st.iota_p.bind(dtype=np.dtype(np.int32), shape=(3, 50), dimension=1, sharding=None)
+    exe = check(lambda x: ew.add_p.bind(
+        st.squeeze(st.slice(io, (2, 7), (3, 47)), (0,)),
+        st.reshape(st.slice(st.slice(x, (4, 1), (5, 80)), (0, 5), (1, 45)), (40,))),
+        arr(rs.randint(-9, 9, (6, 80)).astype(np.int32)), kernels=1)
+    assert exe.plan.stats["fallback_eqns"] == 0, exe.plan.stats
+
+
 @pytest.mark.parametrize("dtype", [np.int32, np.float32, np.uint8, np.int64, np.float64])
 def test_iota(dtype, x64, all_fused):
     check(lambda x: ew.add_p.bind(
@@ -653,7 +670,7 @@ def programs(draw):
         else:
             s = shape
         in_specs.append((s, dtype))
-    steps = draw(hs.lists(hs.tuples(hs.integers(0, 9), hs.integers(0, 10 ** 6)),
+    steps = draw(hs.lists(hs.tuples(hs.integers(0, 10), hs.integers(0, 10 ** 6)),
                           min_size=1, max_size=12))
     reduce_axes = None
     if rank and draw(hs.booleans()):
@@ -714,6 +731,25 @@ def build_program(shape, steps, reduce_axes, red_kind):
                     b = _convert(b, dt)
                     out = [ew.and_p, ew.or_p, ew.xor_p][r % 3].bind(_bcast(a, shape),
                                                                       _bcast(b, shape))
+            elif choice == 10 and shape:  # slices (offsets, strides) of larger arrays
+                x = _bcast(a, shape)
+                nd = len(shape)
+                if r % 2:  # a row of a (2, *shape) array whose rows differ
+                    two = st.broadcast_in_dim(x, (2,) + shape, tuple(range(1, nd + 1)))
+                    row = _convert(st.iota_p.bind(dtype=np.dtype(np.int32), shape=(2,) + shape,
+                                                  dimension=0, sharding=None), dt)
+                    big = ew.add_p.bind(two, row) if dt != np.bool_ else ew.xor_p.bind(
+                        two, _convert(row, np.bool_))
+                    k = (r // 2) % 2
+                    out = st.reshape(st.slice(big, (k,) + (0,) * nd, (k + 1,) + shape), shape)
+                else:  # every other element of [x, f(x)] along the last axis
+                    other = ew.not_p.bind(x) if dt.kind in "biu" else ew.neg_p.bind(x)
+                    big = st.concatenate([x, other], nd - 1) if shape[-1] == 1 else \
+                        st.concatenate([x, other, x], nd - 1)
+                    k = (r // 2) % 2
+                    out = st.slice(big, (0,) * (nd - 1) + (k,), big.shape, (1,) * (nd - 1) + (
+                        2 if shape[-1] > 1 else 1,))
+                    out = st.slice(out, (0,) * nd, shape)
             else:  # iota mixed in
                 io = st.iota_p.bind(dtype=np.dtype(np.int32), shape=shape or (1,),
                                     dimension=r % max(1, len(shape)), sharding=None)

@@ -162,6 +162,15 @@ def _transpose_layout(operand, out, params, index_map):
     return tuple(sub)
 
 
+def _slice_layout(operand, out, params, index_map):
+    if index_map is None:
+        return ()
+    strides = params["strides"] or (1,) * operand.ndim
+    return tuple(codegen_interface.shifted_entry(e, start, step) for e, start, step in
+                 zip(index_map, params["start_indices"], strides))
+
+
+st.slice_p.codegen_layout = _slice_layout
 st.broadcast_in_dim_p.codegen_layout = _broadcast_in_dim_layout
 st.reshape_p.codegen_layout = _reshape_layout
 st.squeeze_p.codegen_layout = _squeeze_layout
