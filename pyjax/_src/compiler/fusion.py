@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from pyjax._src import dtypes
 from pyjax._src.codegen_interface import entry_parts
 from pyjax._src.core import Literal
 from pyjax._src.compiler import kernel as kmod
@@ -70,13 +71,9 @@ def _avals_ok(eqn):
         if kmod.kernel_dtype(v.aval.dtype) is None:
             return False
     for v in eqn.outvars:
-        if kmod.kernel_dtype(v.aval.dtype) is None or dtypes_is_key(v.aval.dtype):
+        if kmod.kernel_dtype(v.aval.dtype) is None or dtypes.is_key_dtype(v.aval.dtype):
             return False
     return True
-
-
-def dtypes_is_key(dtype):
-    return np.dtype(dtype).kind == "V"
 
 
 def _broadcastable(shape, out):

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from pyjax._src import dtypes
 from pyjax._src.compiler.llvm.emit import acc_dtype, reduction_identity
 
 TUPLE_ITEM_OFFSET = tuple.__basicsize__   # offsetof(PyTupleObject, ob_item)
@@ -188,7 +189,7 @@ class KernelCall:
                     better = v > best_v
                 else:
                     better = v < best_v
-                if vb.dtype.kind == "f":
+                if dtypes.issubdtype(vb.dtype, np.floating):  # bfloat16's kind is "V"
                     better |= np.isnan(v) & ~np.isnan(best_v)
             best_v = np.where(better, v, best_v)
             best_i = np.where(better, i, best_i)
