@@ -315,6 +315,26 @@ def test_layout_ops():
     check(lambda x: ew.add_p.bind(st.squeeze(st.reshape(x, (1, 20, 30)), (0,)), x), arr(m))
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast_codegen", "full_codegen"])
+def test_both_code_generators(fast, monkeypatch):
+    # Small kernels get LLVM's fast code generator, big ones the full one: both must give the
+    # interpreter's results (each setting here forces one for every kernel).
+    from pyjax._src.compiler import llvm
+    monkeypatch.setattr(llvm, "FAST_CODEGEN_WORK", float("inf") if fast else 0)
+    monkeypatch.setattr(llvm, "_memory", {})
+    with config.setting("pyjax_disk_cache", False):
+        rs = np.random.RandomState(11)
+        x = rs.standard_normal((37, 50)).astype(np.float32)
+        check(lambda a: red.reduce_sum_p.bind(ew.add_p.bind(
+            ew.sin_p.bind(a), ew.mul_p.bind(ew.exp_p.bind(a), ew.cos_p.bind(a))), axes=(1,)),
+            arr(x), ulps=8, rtol=1e-5, kernels=1)
+        check(lambda a: ew.select_n_p.bind(ew.gt_p.bind(a, np.float32(0)), ew.expm1_p.bind(a),
+                                           a), arr(x), ulps=2, kernels=1)
+        xi = rs.randint(-1000, 1000, (300,)).astype(np.int32)
+        check(lambda a: ew.xor_p.bind(ew.shift_left_p.bind(a, np.int32(3)), ew.mul_p.bind(
+            a, a)), arr(xi), ulps=0, kernels=1)
+
+
 def test_slices_fuse_as_offset_loads(all_fused):
     rs = np.random.RandomState(10)
     m = rs.rand(6, 80).astype(np.float32)

@@ -104,6 +104,12 @@ class KernelIR:
         return "\n".join(lines)
 
 
+def kernel_work(kir):
+    """A kernel's work per call, in element-operations (it decides threading and how hard
+    LLVM works on the kernel)."""
+    return math.prod(kir.shape) * max(1, len(kir.ops))
+
+
 class Reduction:
     __slots__ = ("kind", "value", "axes", "dtype", "index_dtype")
 

@@ -20,6 +20,7 @@ import threading
 import numpy as np
 
 from pyjax._src import dtypes
+from pyjax._src.compiler import kernel as kmod
 from pyjax._src.compiler.llvm.emit import acc_dtype, reduction_identity
 
 TUPLE_ITEM_OFFSET = tuple.__basicsize__   # offsetof(PyTupleObject, ob_item)
@@ -154,7 +155,7 @@ class KernelCall:
         self.empty = layout.size == 0
         dims, reduced = layout.dims, layout.reduced
         d0 = dims[0]
-        work = layout.size * max(1, len(kir.ops))
+        work = kmod.kernel_work(kir)
         has_red = bool(kir.reductions) and any(reduced)
         self.partial = has_red and reduced[0]
         align = 64 if len(dims) == 1 else 1
