@@ -131,7 +131,28 @@ def time_callable(call, repeat=7, min_time=0.5, warmup=3, max_number=1_000_000):
             "mean": statistics.fmean(times), "number": number, "repeat": repeat}
 
 
-def run_side(side, names=None, repeat=7, min_time=0.5, warmup=3, verbose=False):
+def _status_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no %s in /proc/self/status" % field)
+
+
+def peak_memory(call):
+    """Bytes by which one call (its first: compile and run) raises the process's resident
+    memory at its peak above what was resident before it: the call's own intermediates.
+    (Linux: writing 5 to /proc/self/clear_refs resets the peak, VmHWM, to the current size.)"""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = _status_kb("VmRSS")
+    block(call())
+    v = float(max(_status_kb("VmHWM") - before, 0))
+    return {"min": v, "median": v, "mean": v, "number": 1, "repeat": 1}
+
+
+def run_side(side, names=None, repeat=7, min_time=0.5, warmup=3, verbose=False,
+             memory_probe=False):
     """Time the workloads with one side; returns {"side", "version", "results": {name: ...}}."""
     registry = load_workloads()
     out = {"side": side, "results": {}, "python": sys.executable}
@@ -147,9 +168,16 @@ def run_side(side, names=None, repeat=7, min_time=0.5, warmup=3, verbose=False):
         fn = w.numpy_fn() if side == "numpy" else w.fn
         if fn is None:
             continue
+        if w.memory and not memory_probe:  # needs a process of its own
+            res = run_side_subprocess(side, sys.executable, [name], memory_probe=True)
+            out["results"][name] = res.get("results", {}).get(name) or {
+                "error": res.get("error", "no result")}
+            continue
         try:
             call = fn(ns)
-            if w.slow:  # seconds per call: a few single calls
+            if w.memory:
+                res = peak_memory(call)
+            elif w.slow:  # seconds per call: a few single calls
                 res = time_callable(call, repeat=min(repeat, 3), min_time=0, warmup=1,
                                     max_number=1)
             else:
@@ -171,13 +199,15 @@ def jax_python():
 
 
 def run_side_subprocess(side, python, names=None, repeat=7, min_time=0.5, warmup=3,
-                        verbose=False, timeout=3600):
+                        verbose=False, timeout=3600, memory_probe=False):
     fd, tmp = tempfile.mkstemp(suffix=".json", prefix="bench_%s_" % side)
     os.close(fd)
     cmd = [python, os.path.abspath(__file__), "--side", side, "--out", tmp,
            "--repeat", str(repeat), "--min-time", str(min_time), "--warmup", str(warmup)]
     if names:
         cmd += ["--only", ",".join(names)]
+    if memory_probe:
+        cmd.append("--memory-probe")
     if verbose:
         cmd.append("--verbose")
     env = dict(os.environ)
@@ -197,6 +227,12 @@ def run_side_subprocess(side, python, names=None, repeat=7, min_time=0.5, warmup
 
 
 # --------------------------------------------------------------------------- reporting
+
+def fmt_value(t, unit):
+    if unit == "bytes" and t is not None:
+        return "%.0f MB" % (t / 1e6)
+    return fmt_time(t)
+
 
 def fmt_time(t):
     if t is None:
@@ -225,9 +261,12 @@ def build_table(sides, registry, stat="min"):
         rows.append({
             "workload": name,
             "description": registry[name].description,
+            "unit": "bytes" if registry[name].memory else "seconds",
             "pyjax": t["pyjax"], "jax": t["jax"], "numpy": t["numpy"],
-            "pyjax/jax": (t["pyjax"] / t["jax"]) if t["pyjax"] and t["jax"] else None,
-            "pyjax/numpy": (t["pyjax"] / t["numpy"]) if t["pyjax"] and t["numpy"] else None,
+            "pyjax/jax": (t["pyjax"] / t["jax"]) if t["pyjax"] is not None and t["jax"]
+            else None,
+            "pyjax/numpy": (t["pyjax"] / t["numpy"]) if t["pyjax"] is not None and t["numpy"]
+            else None,
             "errors": {s: cells[s]["error"] for s in SIDES if cells[s] and "error" in cells[s]},
         })
     return rows
@@ -240,7 +279,7 @@ def format_table(rows, stat="min"):
         def col(side):
             if side in r["errors"]:
                 return "error"
-            return fmt_time(r[side])
+            return fmt_value(r[side], r["unit"])
         ratio = lambda v: "-" if v is None else ("%.1fx" % v if v >= 10 else "%.2fx" % v)  # noqa: E731
         body.append([r["workload"], col("pyjax"), col("jax"), col("numpy"),
                      ratio(r["pyjax/jax"]), ratio(r["pyjax/numpy"])])
@@ -255,7 +294,8 @@ def format_table(rows, stat="min"):
     if notes:
         out.append("errors:")
         out.extend(notes)
-    out.append("(per-call %s over repeats; ratios > 1 mean pyjax is slower)" % stat)
+    out.append("(per-call %s over repeats; ratios > 1 mean pyjax is slower; MB rows: peak "
+               "memory a call adds, in a fresh process)" % stat)
     return "\n".join(out)
 
 
@@ -269,7 +309,11 @@ def save_svg(rows, path, stat="min"):
     from xml.sax.saxutils import escape
     rows = [r for r in rows if r["jax"]]
     sides = (("pyjax", "#1f77b4"), ("numpy", "#2ca02c"))
-    ratios = [r[s] / r["jax"] for r in rows for s, _ in sides if r[s]]
+    floor = 1e-3  # a zero (a call that adds no memory) is drawn at the left edge
+
+    def ratio_of(r, side):
+        return max(r[side] / r["jax"], floor)
+    ratios = [ratio_of(r, s) for r in rows for s, _ in sides if r[s] is not None]
     lo = math.floor(math.log10(min(ratios + [0.5])))
     hi = math.ceil(math.log10(max(ratios + [2.0])))
     left, width, row_h, top = 230, 520, 26, 40
@@ -281,8 +325,8 @@ def save_svg(rows, path, stat="min"):
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
            'font-family="sans-serif" font-size="11">' % (left + width + 150, height),
            '<rect width="100%" height="100%" fill="white"/>',
-           '<text x="%d" y="20" font-size="13">time relative to JAX (%s per call; '
-           'log scale, left of 1x = faster than JAX)</text>' % (left, stat)]
+           '<text x="%d" y="20" font-size="13">relative to JAX (%s time per call, or peak '
+           'memory; log scale; left of 1x = better than JAX)</text>' % (left, stat)]
     for e in range(lo, hi + 1):
         x = x_of(10.0 ** e)
         out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>'
@@ -294,9 +338,9 @@ def save_svg(rows, path, stat="min"):
         out.append('<text x="%d" y="%d" text-anchor="end">%s</text>'
                    % (left - 6, y + 15, escape(r["workload"])))
         for n, (side, color) in enumerate(sides):
-            if not r[side]:
+            if r[side] is None:
                 continue
-            ratio = r[side] / r["jax"]
+            ratio = ratio_of(r, side)
             x0, x1 = sorted((x_of(1.0), x_of(ratio)))
             out.append('<rect x="%.1f" y="%d" width="%.1f" height="10" fill="%s"/>'
                        % (x0, y + 2 + 11 * n, max(x1 - x0, 1), color))
@@ -322,9 +366,11 @@ def main(argv=None):
     p.add_argument("--min-time", type=float, default=0.5)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--memory-probe", action="store_true",
+                   help="measure memory workloads here (a fresh process)")
     a = p.parse_args(argv)
     names = [n for n in a.only.split(",") if n] or None
-    res = run_side(a.side, names, a.repeat, a.min_time, a.warmup, a.verbose)
+    res = run_side(a.side, names, a.repeat, a.min_time, a.warmup, a.verbose, a.memory_probe)
     text = json.dumps(res, indent=1)
     if a.out:
         with open(a.out, "w", encoding="utf-8") as f:

@@ -28,9 +28,10 @@ REGISTRY = {}
 
 
 class Workload:
-    def __init__(self, name, fn, numpy=None, description="", tags=(), slow=False):
+    def __init__(self, name, fn, numpy=None, description="", tags=(), slow=False, memory=False):
         self.name = name
         self.slow = slow  # a call takes seconds on some side: time a few single calls
+        self.memory = memory  # measure the peak memory one call adds, not its time
         self.fn = fn
         self.numpy = numpy
         self.description = description or (fn.__doc__ or "").strip().split("\n")[0]
@@ -42,14 +43,14 @@ class Workload:
         return self.numpy if callable(self.numpy) else None
 
 
-def workload(name=None, numpy=None, description="", tags=(), slow=False):
+def workload(name=None, numpy=None, description="", tags=(), slow=False, memory=False):
     """Decorator: register a workload (see the module docstring)."""
     def deco(fn):
         wname = name or fn.__name__
         if wname in REGISTRY:
             raise ValueError("duplicate workload %r" % wname)
         REGISTRY[wname] = Workload(wname, fn, numpy=numpy, description=description, tags=tags,
-                                   slow=slow)
+                                   slow=slow, memory=memory)
         return fn
     return deco
 

@@ -47,6 +47,14 @@ def intro_f_10M(ns):
     return lambda: f(x)
 
 
+@workload(numpy="same", tags=("compiler", "memory"), memory=True)
+def peak_memory_intro_f_50M(ns):
+    """peak memory added by the first call of jit(intro f) on 50M float32 (x excluded)"""
+    f = ns.jit(_intro_f(ns.jnp))
+    x = ns.jnp.linspace(0, 1, 50_000_000, dtype=ns.float32)
+    return lambda: f(x)
+
+
 @workload(numpy="same", tags=("compiler",))
 def selu_1M(ns):
     """quickstart selu on 1M float32 normal values, jit"""

@@ -236,6 +236,43 @@ def test_layout_ops():
     check(lambda x: ew.add_p.bind(st.squeeze(st.reshape(x, (1, 20, 30)), (0,)), x), arr(m))
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["fast_codegen", "full_codegen"])
+def test_both_code_generators(fast, monkeypatch):
+    # Small kernels get LLVM's fast code generator, big ones the full one: both must give the
+    # interpreter's results (each setting here forces one for every kernel).
+    from pyjax._src.compiler import llvm
+    monkeypatch.setattr(llvm, "FAST_CODEGEN_WORK", float("inf") if fast else 0)
+    monkeypatch.setattr(llvm, "_memory", {})
+    with config.setting("pyjax_disk_cache", False):
+        rs = np.random.RandomState(11)
+        x = rs.standard_normal((37, 50)).astype(np.float32)
+        check(lambda a: red.reduce_sum_p.bind(ew.add_p.bind(
+            ew.sin_p.bind(a), ew.mul_p.bind(ew.exp_p.bind(a), ew.cos_p.bind(a))), axes=(1,)),
+            arr(x), ulps=8, rtol=1e-5, kernels=1)
+        check(lambda a: ew.select_n_p.bind(ew.gt_p.bind(a, np.float32(0)), ew.expm1_p.bind(a),
+                                           a), arr(x), ulps=2, kernels=1)
+        xi = rs.randint(-1000, 1000, (300,)).astype(np.int32)
+        check(lambda a: ew.xor_p.bind(ew.shift_left_p.bind(a, np.int32(3)), ew.mul_p.bind(
+            a, a)), arr(xi), ulps=0, kernels=1)
+
+
+def test_slices_fuse_as_offset_loads(all_fused):
+    rs = np.random.RandomState(10)
+    m = rs.rand(6, 80).astype(np.float32)
+    # Rows, windows and strided picks of an input, of a kernel's own iota and of a sliced
+    # slice: each read in place (no copies), in one kernel.
+    exe = check(lambda x: ew.add_p.bind(ew.sin_p.bind(st.slice(x, (1, 3), (5, 75), (1, 2))),
+                                        st.slice(x, (2, 0), (6, 72), (1, 2))),
+                arr(m), ulps=2, kernels=1)
+    assert exe.plan.stats["fallback_eqns"] == 0, exe.plan.stats
+    io = st.iota_p.bind(dtype=np.dtype(np.int32), shape=(3, 50), dimension=1, sharding=None)
+    exe = check(lambda x: ew.add_p.bind(
+        st.squeeze(st.slice(io, (2, 7), (3, 47)), (0,)),
+        st.reshape(st.slice(st.slice(x, (4, 1), (5, 80)), (0, 5), (1, 45)), (40,))),
+        arr(rs.randint(-9, 9, (6, 80)).astype(np.int32)), kernels=1)
+    assert exe.plan.stats["fallback_eqns"] == 0, exe.plan.stats
+
+
 @pytest.mark.parametrize("dtype", [np.int32, np.float32, np.uint8, np.int64, np.float64])
 def test_iota(dtype, x64, all_fused):
     check(lambda x: ew.add_p.bind(
@@ -447,6 +484,20 @@ def test_jit_uses_the_compiler_and_the_interpreter_flag():
     assert type(exe) is executable.Executable
 
 
+def test_interpreter_flag_applies_to_functions_already_compiled():
+    import pyjax.numpy as jnp
+    x = jnp.linspace(0, 1, 10000)
+    f = api.jit(lambda a: jnp.sum(jnp.sin(a)))
+    f(x)
+
+    def executable_kinds():
+        return {type(entry.executable) for entry in api._cache_for(f._fun).values()}
+    assert executable_kinds() == {executable.CompiledExecutable}
+    with config.setting("pyjax_use_interpreter", True):
+        assert abs(float(f(x)) - np.sin(np.linspace(0, 1, 10000)).sum()) < 1e-2
+        assert executable.Executable in executable_kinds()
+
+
 def test_lower_compile_introspection():
     import pyjax.numpy as jnp
     x = jnp.ones(4096)
@@ -573,7 +624,7 @@ def programs(draw):
         else:
             s = shape
         in_specs.append((s, dtype))
-    steps = draw(hs.lists(hs.tuples(hs.integers(0, 10), hs.integers(0, 10 ** 6)),
+    steps = draw(hs.lists(hs.tuples(hs.integers(0, 11), hs.integers(0, 10 ** 6)),
                           min_size=1, max_size=12))
     reduce_axes = None
     if rank and draw(hs.booleans()):
@@ -664,6 +715,25 @@ def build_program(shape, steps, reduce_axes, red_kind):
                                                                       _bcast(b, shape))
             elif choice == 10 and dt.kind == "f":  # the other float ops
                 out = _float_misc(FLOAT_MISC[r % len(FLOAT_MISC)], a, r)
+            elif choice == 11 and shape:  # slices (offsets, strides) of larger arrays
+                x = _bcast(a, shape)
+                nd = len(shape)
+                if r % 2:  # a row of a (2, *shape) array whose rows differ
+                    two = st.broadcast_in_dim(x, (2,) + shape, tuple(range(1, nd + 1)))
+                    row = _convert(st.iota_p.bind(dtype=np.dtype(np.int32), shape=(2,) + shape,
+                                                  dimension=0, sharding=None), dt)
+                    big = ew.add_p.bind(two, row) if dt != np.bool_ else ew.xor_p.bind(
+                        two, _convert(row, np.bool_))
+                    k = (r // 2) % 2
+                    out = st.reshape(st.slice(big, (k,) + (0,) * nd, (k + 1,) + shape), shape)
+                else:  # every other element of [x, f(x)] along the last axis
+                    other = ew.not_p.bind(x) if dt.kind in "biu" else ew.neg_p.bind(x)
+                    big = st.concatenate([x, other], nd - 1) if shape[-1] == 1 else \
+                        st.concatenate([x, other, x], nd - 1)
+                    k = (r // 2) % 2
+                    out = st.slice(big, (0,) * (nd - 1) + (k,), big.shape, (1,) * (nd - 1) + (
+                        2 if shape[-1] > 1 else 1,))
+                    out = st.slice(out, (0,) * nd, shape)
             else:  # iota mixed in
                 io = st.iota_p.bind(dtype=np.dtype(np.int32), shape=shape or (1,),
                                     dimension=r % max(1, len(shape)), sharding=None)
@@ -729,7 +799,7 @@ def test_random_programs_draw_every_primitive_with_a_codegen_rule():
     drawn = set(FLOAT_UNARY + FLOAT_BINARY + INT_BINARY + INT_UNARY + COMPARE + FLOAT_MISC)
     drawn |= set(REDUCTIONS.values()) | {
         ew.select_n_p, ew.convert_element_type_p, ew.integer_pow_p, st.iota_p,
-        st.broadcast_in_dim_p, st.reshape_p}
+        st.broadcast_in_dim_p, st.reshape_p, st.slice_p}
     # jax.random's primitives need key operands; test_random_bits_exact and
     # test_threefry2x32_primitive compare them bit for bit instead.
     random = {p for p in vars(rb).values() if isinstance(p, core.Primitive)}

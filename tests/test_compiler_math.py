@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from pyjax._src import dtypes
-from pyjax._src.compiler import fusion
 from pyjax._src.primitives import elementwise as ew
 from pyjax._src.primitives import reductions as red
 
@@ -157,11 +156,8 @@ def test_rem_int_signs_and_division_by_zero(dtype, x64):
 
 
 @pytest.fixture(params=[F16, BF16], ids=["float16", "bfloat16"])
-def narrow(request, monkeypatch):
-    """A narrow float dtype. fusion.py still treats every dtype of NumPy kind "V" as a PRNG key
-    (and so leaves bfloat16 to the impls); this lets the kernels take bfloat16 as they would
-    with that test reading dtypes.is_key_dtype."""
-    monkeypatch.setattr(fusion, "dtypes_is_key", dtypes.is_key_dtype)
+def narrow(request):
+    """A narrow float dtype (bfloat16 is of NumPy kind "V", like PRNG keys, but fuses)."""
     return request.param
 
 

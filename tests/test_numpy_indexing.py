@@ -946,3 +946,46 @@ def test_x64_index_results():
         check(jnp.indices((2,)), np.int64([[0, 1]]))
         check(jnp.diag_indices(2)[0], np.int64([0, 1]))
         check(x.at[np.array([0, 0])].add(1.0), np.float64([2, 1, 2, 3, 4]))
+
+
+@pytest.mark.parametrize("shape", [(5,), (5, 3), (1,), (3, 4, 2)])
+@pytest.mark.parametrize("i", [0, 2, -1, -5, 7, -9, 2 ** 40, -2 ** 40])
+@pytest.mark.parametrize("traced", [False, True])
+def test_int_index_shortcut_matches_general_indexer(shape, i, traced):
+    # x.at[i] and x[i] with a lone int skip index parsing; they must build what the general
+    # path builds (same gather/scatter operands, dimension numbers and flags).
+    from pyjax._src.numpy import indexing as ix
+
+    def indexers(x):
+        parsed = ix._parse((i, Ellipsis), shape)  # the tuple form takes the general path
+        general = ix._index_to_gather(parsed, shape)
+        short = ix._index_to_gather(ix._parse(i, shape), shape)
+        assert type(short.gather_indices) is type(general.gather_indices)
+        for f in ix._GatherIndexer._fields:
+            a, b = getattr(short, f), getattr(general, f)
+            if f == "gather_indices":
+                a, b = np.asarray(a) if not traced else a.aval, (
+                    np.asarray(b) if not traced else b.aval)
+                if traced:
+                    assert a == b
+                else:
+                    assert a.dtype == b.dtype and np.array_equal(a, b)
+            else:
+                assert a == b, f
+        return x
+
+    x = jnp.zeros(shape)
+    if traced:
+        make_jaxpr(indexers)(x)
+    else:
+        indexers(x)
+    # And the results agree with NumPy-style reads and dropped out-of-bounds writes.
+    data = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    want = data.copy()
+    if -shape[0] <= i < shape[0]:
+        want[i] = -1.0
+    got = jit(lambda a: a.at[i].set(-1.0))(jnp.asarray(data))
+    np.testing.assert_array_equal(np.asarray(got), want)
+    if -shape[0] <= i < shape[0]:
+        np.testing.assert_array_equal(np.asarray(jit(lambda a: a[i])(jnp.asarray(data))),
+                                      data[i])

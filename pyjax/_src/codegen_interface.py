@@ -80,6 +80,29 @@ def compare_rule(op):
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 
 
+# Index maps. A layout rule maps each dim of its output to an *entry* saying which element of
+# the iteration space it reads: None (index 0: a broadcast or size-1 dim), an int d (the
+# iteration index along dim d), or a tuple (d, step, offset) for step * index_d + offset (d may
+# be None: the constant offset).
+
+def entry_parts(entry):
+    """(iteration dim or None, step, offset) of an index-map entry."""
+    if entry is None:
+        return None, 0, 0
+    if type(entry) is tuple:
+        return entry
+    return entry, 1, 0
+
+
+def shifted_entry(entry, start, step=1):
+    """The entry of ``start + step * i`` where ``i`` is given by ``entry`` (slices)."""
+    d, s, o = entry_parts(entry)
+    s, o = s * step, start + o * step
+    if d is None or s == 0:
+        return None if o == 0 else (None, 0, o)
+    return d if (s, o) == (1, 0) else (d, s, o)
+
+
 class KernelBuilder:
     """The operations a codegen rule may use. Every method returns a new kernel value.
 

@@ -110,8 +110,10 @@ _define("jax_platform_name", None, "Deprecated alias of jax_platforms.", parse=s
 _define("jax_compilation_cache_dir", None, "Where compiled kernels are cached on disk.", parse=str)
 _define("jax_persistent_cache_min_compile_time_secs", 1.0, "", parse=float)
 _define("jax_dynamic_shapes", False, "Unsupported; kept for compatibility.")
+# Part of jit's cache key, so flipping it takes effect for functions already compiled.
 _define("pyjax_use_interpreter", False,
-        "Run jitted programs through the interpreter instead of the compiler (for bisecting).")
+        "Run jitted programs through the interpreter instead of the compiler (for bisecting).",
+        affects_tracing=True)
 _define("pyjax_cache_dir", None, "Directory of pyjax's on-disk kernel cache (None: default).",
         parse=str)
 _define("pyjax_disk_cache", True, "Keep compiled kernels on disk across processes.")

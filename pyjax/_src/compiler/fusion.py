@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from pyjax._src import dtypes
+from pyjax._src.codegen_interface import entry_parts
 from pyjax._src.core import Literal
 from pyjax._src.compiler import kernel as kmod
 from pyjax._src.compiler import rules  # noqa: F401 (the primitives' codegen rules)
@@ -69,13 +71,9 @@ def _avals_ok(eqn):
         if kmod.kernel_dtype(v.aval.dtype) is None:
             return False
     for v in eqn.outvars:
-        if kmod.kernel_dtype(v.aval.dtype) is None or dtypes_is_key(v.aval.dtype):
+        if kmod.kernel_dtype(v.aval.dtype) is None or dtypes.is_key_dtype(v.aval.dtype):
             return False
     return True
-
-
-def dtypes_is_key(dtype):
-    return np.dtype(dtype).kind == "V"
 
 
 def _broadcastable(shape, out):
@@ -305,11 +303,15 @@ def build_kernel(g, member_of, virtual, materialize):
             kir.inputs.append(kmod.kernel_dtype(v.aval.dtype))
         vshape = v.aval.shape
         cs = kmod.contiguous_strides(vshape)
-        strides = [0] * len(shape)
-        for d, it in enumerate(index_map):
-            if it is not None and vshape[d] != 1:
-                strides[it] += cs[d]
-        return rec.load(i, strides, kir.inputs[i])
+        strides, offset = [0] * len(shape), 0
+        for d, entry in enumerate(index_map):
+            if vshape[d] == 1:
+                continue
+            it, step, off = entry_parts(entry)
+            if it is not None:
+                strides[it] += step * cs[d]
+            offset += off * cs[d]
+        return rec.load(i, strides, kir.inputs[i], offset)
 
     def value(v, index_map):
         if type(v) is Literal:

@@ -67,6 +67,7 @@ class KernelIR:
         self.ops = []          # (kind, args (op ids), attrs (tuple), dtype)
         self.inputs = []       # kernel dtype of each input buffer
         self.accesses = []     # strides (in elements) over the iteration dims
+        self.access_offsets = []  # and the element offset of each access at index 0
         self.outputs = []      # op id of each elementwise output (contiguous over shape)
         self.reductions = []   # Reduction
         self._memo = {}
@@ -80,18 +81,20 @@ class KernelIR:
             self.ops.append(key)
         return KValue(i, dtype)
 
-    def access(self, strides):
+    def access(self, strides, offset=0):
         strides = tuple(int(s) for s in strides)
-        i = self._access_ids.get(strides)
+        key = (strides, int(offset))
+        i = self._access_ids.get(key)
         if i is None:
-            i = self._access_ids[strides] = len(self.accesses)
+            i = self._access_ids[key] = len(self.accesses)
             self.accesses.append(strides)
+            self.access_offsets.append(int(offset))
         return i
 
     def text(self):
         """A canonical description (the cache key) of the kernel."""
         lines = [f"shape {self.shape}", f"inputs {[d.str for d in self.inputs]}",
-                 f"accesses {self.accesses}"]
+                 f"accesses {self.accesses} at {self.access_offsets}"]
         for i, (kind, args, attrs, dtype) in enumerate(self.ops):
             lines.append(f"%{i} = {kind}{list(attrs)} {list(args)} : {dtype.str}")
         lines.append(f"outputs {self.outputs}")
@@ -99,6 +102,12 @@ class KernelIR:
             lines.append(f"reduce {r.kind} %{r.value} axes={r.axes} -> {r.dtype.str}"
                          + (f" index {r.index_dtype.str}" if r.index_dtype is not None else ""))
         return "\n".join(lines)
+
+
+def kernel_work(kir):
+    """A kernel's work per call, in element-operations (it decides threading and how hard
+    LLVM works on the kernel)."""
+    return math.prod(kir.shape) * max(1, len(kir.ops))
 
 
 class Reduction:
@@ -125,24 +134,25 @@ class Recorder(codegen_interface.KernelBuilder):
 
     def coordinate(self, dim):
         strides = [0] * len(self.kir.shape)
-        it = self.index_map[dim]
+        it, step, offset = codegen_interface.entry_parts(self.index_map[dim])
         if it is not None:
-            strides[it] = 1
-        return self.kir.add("index", (), (self.kir.access(strides),), I64)
+            strides[it] = step
+        return self.kir.add("index", (), (self.kir.access(strides, offset),), I64)
 
     def linear_index(self, start_dim=0):
         strides = [0] * len(self.kir.shape)
-        step = 1
+        size, offset = 1, 0
         for d in range(len(self.out_shape) - 1, start_dim - 1, -1):
-            it = self.index_map[d]
+            it, step, off = codegen_interface.entry_parts(self.index_map[d])
             if it is not None:
-                strides[it] += step
-            step *= self.out_shape[d]
-        v = self.kir.add("index", (), (self.kir.access(strides),), I64)
+                strides[it] += step * size
+            offset += off * size
+            size *= self.out_shape[d]
+        v = self.kir.add("index", (), (self.kir.access(strides, offset),), I64)
         return self.kir.add("bitcast", (v.id,), (), U64)
 
-    def load(self, input_index, strides, dtype):
-        return self.kir.add("load", (), (input_index, self.kir.access(strides)), dtype)
+    def load(self, input_index, strides, dtype, offset=0):
+        return self.kir.add("load", (), (input_index, self.kir.access(strides, offset)), dtype)
 
     # -- operations -------------------------------------------------------------------------
     def _same(self, op, *xs):
@@ -243,6 +253,7 @@ class Layout:
         self.dims = dims
         self.reduced = reduced
         self.access_strides = [tuple(a) for a in accesses]
+        self.access_offsets = list(kir.access_offsets)
         self.out_strides = _contiguous(dims)
         kept = [d if not r else 1 for d, r in zip(dims, reduced)]
         cs = _contiguous(kept)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pyjax._src import dtypes
 from pyjax._src.core import ClosedJaxpr, Literal
 from pyjax._src.compiler import fusion
 from pyjax._src.compiler import kernel as kmod
@@ -103,12 +104,8 @@ def _record(closed, n_args):
 
 
 def _scalar_ok(avals):
-    return all(kmod.kernel_dtype(a.dtype) is not None and not dtypes_is_key(a.dtype)
+    return all(kmod.kernel_dtype(a.dtype) is not None and not dtypes.is_key_dtype(a.dtype)
                for a in avals)
-
-
-def dtypes_is_key(dtype):
-    return np.dtype(dtype).kind == "V"
 
 
 def try_loop(eqn):

@@ -3,7 +3,7 @@
 A kernel is called as ``fn(buffers, start, stop, chunk)`` (see llvm/emit.py) with ``buffers``
 a tuple of NumPy arrays: the kernel reads each array's data pointer from the object (its layout
 is checked once here), which makes a call cost about as much as one small NumPy operation.
-ctypes releases the GIL for the call, so the chunks of a big kernel run on a pool of threads
+ctypes releases the GIL for the call, so the chunks of a big kernel run on worker threads
 (os.cpu_count() in all, the calling thread included).
 
 Partial reductions: when a kernel reduces its outermost loop dimension and is split, chunk c
@@ -16,10 +16,11 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from pyjax._src import dtypes
+from pyjax._src.compiler import kernel as kmod
 from pyjax._src.compiler.llvm.emit import acc_dtype, reduction_identity
 
 TUPLE_ITEM_OFFSET = tuple.__basicsize__   # offsetof(PyTupleObject, ob_item)
@@ -43,37 +44,72 @@ def abi_ok():
     return item == id(a) and data == a.ctypes.data
 
 
-_pool = None
-_pool_lock = threading.Lock()
+class _Worker:
+    """A thread that runs chunks of kernels handed to it; two locks used as binary semaphores
+    make a hand-off much cheaper than a thread pool's futures and queues."""
+
+    def __init__(self, n):
+        self.go, self.done = threading.Lock(), threading.Lock()
+        self.go.acquire()
+        self.done.acquire()
+        self.job, self.error = None, None
+        threading.Thread(target=self._loop, name=f"pyjax-kernel-{n}", daemon=True).start()
+
+    def _loop(self):
+        while True:
+            self.go.acquire()
+            fn, bufs, ranges = self.job
+            try:
+                for s, e, c in ranges:
+                    fn(bufs, s, e, c)
+            except BaseException as exc:  # handed back to the caller
+                self.error = exc
+            finally:
+                self.job = None
+                self.done.release()
+
+    def start(self, fn, bufs, ranges):
+        self.job = (fn, bufs, ranges)
+        self.go.release()
+
+    def wait(self):
+        self.done.acquire()
+        if self.error is not None:
+            exc, self.error = self.error, None
+            raise exc
 
 
-def _executor():
-    global _pool
-    if _pool is None:
-        with _pool_lock:
-            if _pool is None:
-                _pool = ThreadPoolExecutor(NUM_THREADS - 1, thread_name_prefix="pyjax-kernel")
-    return _pool
+_workers = None
+_workers_lock = threading.Lock()  # one kernel at a time uses the workers
+
+
+def _get_workers():
+    global _workers
+    if _workers is None:
+        _workers = [_Worker(n) for n in range(1, NUM_THREADS)]
+    return _workers
 
 
 def run_ranges(fn, bufs, ranges):
     """Call fn on every (start, stop, chunk), spread over the threads."""
-    if len(ranges) == 1 or NUM_THREADS == 1:
-        for s, e, c in ranges:
+    if len(ranges) == 1 or NUM_THREADS == 1 or not _workers_lock.acquire(blocking=False):
+        for s, e, c in ranges:  # (also when another thread's kernel has the workers)
             fn(bufs, s, e, c)
         return
-    groups = [ranges[i::NUM_THREADS] for i in range(NUM_THREADS)]
-
-    def work(group):
-        for s, e, c in group:
-            fn(bufs, s, e, c)
-
-    futures = [_executor().submit(work, g) for g in groups[1:] if g]
     try:
-        work(groups[0])
+        workers = _get_workers()
+        groups = [ranges[i::NUM_THREADS] for i in range(NUM_THREADS)]
+        started = [w for w, g in zip(workers, groups[1:]) if g]
+        for w, g in zip(started, groups[1:]):
+            w.start(fn, bufs, g)
+        try:
+            for s, e, c in groups[0]:
+                fn(bufs, s, e, c)
+        finally:
+            for w in started:
+                w.wait()
     finally:
-        for fut in futures:
-            fut.result()
+        _workers_lock.release()
 
 
 def _split(n, parts, align):
@@ -119,7 +155,7 @@ class KernelCall:
         self.empty = layout.size == 0
         dims, reduced = layout.dims, layout.reduced
         d0 = dims[0]
-        work = layout.size * max(1, len(kir.ops))
+        work = kmod.kernel_work(kir)
         has_red = bool(kir.reductions) and any(reduced)
         self.partial = has_red and reduced[0]
         align = 64 if len(dims) == 1 else 1
@@ -188,7 +224,7 @@ class KernelCall:
                     better = v > best_v
                 else:
                     better = v < best_v
-                if vb.dtype.kind == "f":
+                if dtypes.issubdtype(vb.dtype, np.floating):  # bfloat16's kind is "V"
                     better |= np.isnan(v) & ~np.isnan(best_v)
             best_v = np.where(better, v, best_v)
             best_i = np.where(better, i, best_i)

@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from pyjax._src import codegen_interface
 from pyjax._src import core
 from pyjax._src import dtypes
 from pyjax._src.core import ShapedArray
@@ -1194,9 +1195,10 @@ dynamic_update_slice_p.batch = _dynamic_update_slice_batch
 
 # ----------------------------------------------------------------------------------------------
 # Codegen rules (pyjax/_src/codegen_interface.py). A layout rule ``codegen_layout(operand aval,
-# out aval, params, index_map)`` says which output dim (or None: broadcast) indexes each operand
-# dim, given the map of the output's dims; with index_map None it only answers whether the
-# compiler can fuse the equation at all (None: no).
+# out aval, params, index_map)`` gives each operand dim's index-map entry (see
+# codegen_interface.entry_parts: an iteration dim, None for index 0, or a step and offset) from
+# the entries of the output's dims; with index_map None it only answers whether the compiler
+# can fuse the equation at all (None: no).
 
 iota_p.codegen = (lambda kb, *, dtype, shape, dimension, sharding:
                   kb.convert(kb.coordinate(dimension), dtype))
@@ -1239,7 +1241,16 @@ def _transpose_layout(operand, out, params, index_map):
     return tuple(sub)
 
 
+def _slice_layout(operand, out, params, index_map):
+    if index_map is None:
+        return ()
+    strides = params["strides"] or (1,) * operand.ndim
+    return tuple(codegen_interface.shifted_entry(e, start, step) for e, start, step in
+                 zip(index_map, params["start_indices"], strides))
+
+
 broadcast_in_dim_p.codegen_layout = _broadcast_in_dim_layout
+slice_p.codegen_layout = _slice_layout
 reshape_p.codegen_layout = _reshape_layout
 squeeze_p.codegen_layout = _squeeze_layout
 transpose_p.codegen_layout = _transpose_layout

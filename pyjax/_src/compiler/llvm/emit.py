@@ -583,7 +583,7 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
     streams = [("a", i, s) for i, s in enumerate(layout.access_strides)]
     streams.append(("o", 0, layout.out_strides))
     streams.append(("r", 0, layout.red_strides))
-    offsets = {("a", i): _i64(0) for i in range(len(layout.access_strides))}
+    offsets = {("a", i): _i64(o) for i, o in enumerate(layout.access_offsets)}
     offsets[("o", 0)] = _i64(0)
     offsets[("r", 0)] = red_base
     # Loop-invariant code motion by construction: each op is emitted in the outermost loop
