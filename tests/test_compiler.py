@@ -106,6 +106,13 @@ def test_pow(dtype, x64):
                                    np.nan], 40), rs.uniform(-30, 30, 500),
                         rs.randint(-5, 5, 200).astype(float)]).astype(dtype)
     check(lambda a, b: ew.pow_p.bind(a, b), arr(x), arr(y), ulps=2, kernels=1)
+    # Every pair of special values (C99 pow's cases: signs of zero, infinities, NaN, odd and
+    # non-integer exponents).
+    sp_vals = np.array([0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 2.5, -2.5,
+                        np.inf, -np.inf, np.nan], dtype)
+    xs, ys = np.meshgrid(sp_vals, sp_vals)
+    check(lambda a, b: ew.pow_p.bind(a, b), arr(xs.ravel()), arr(ys.ravel()), ulps=2,
+          kernels=1)
     want = np.power(x.astype(np.float64), y.astype(np.float64))
     _, _, (got,) = run_both(lambda a, b: ew.pow_p.bind(a, b), arr(x), arr(y))
     finite = np.isfinite(want) & (np.abs(want) < np.finfo(dtype).max) & (

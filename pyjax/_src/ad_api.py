@@ -241,7 +241,6 @@ def _check_scalar_output(ans, holomorphic, fun_name):
 def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False,
                    reduce_axes=()):
     """A function returning ``(fun(*args), gradient)``; with has_aux, ``((value, aux), g)``."""
-    fun_name = "value_and_grad"
     if not callable(fun):
         raise TypeError(f"Expected a callable value, got {fun}")
 

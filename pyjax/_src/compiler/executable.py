@@ -145,7 +145,7 @@ class CompiledExecutable:
                  "__weakref__")
 
     def __init__(self, jaxpr, consts=None):
-        from pyjax._src.compiler import fusion, passes, rules  # noqa: F401 (sets rules)
+        from pyjax._src.compiler import fusion, passes
         self.jaxpr = jaxpr
         known = dict(zip(jaxpr.constvars + jaxpr.invars, consts)) if consts else None
         opt, const_vals = passes.optimize(jaxpr, known)

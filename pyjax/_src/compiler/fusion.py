@@ -26,7 +26,6 @@ from pyjax._src import dtypes
 from pyjax._src.codegen_interface import entry_parts
 from pyjax._src.core import Literal
 from pyjax._src.compiler import kernel as kmod
-from pyjax._src.compiler import rules  # noqa: F401 (the primitives' codegen rules)
 
 SMALL = 64          # elementwise results this small are recomputed where used
 MAX_MEMBERS = 2000  # bound on a kernel's size (compile time)

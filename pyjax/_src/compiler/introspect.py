@@ -7,12 +7,14 @@ import math
 
 import numpy as np
 
+from pyjax._src import codegen_interface
 from pyjax._src.core import Literal
 
-_TRANSCENDENTAL = {"exp", "exp2", "expm1", "log", "log1p", "sin", "cos", "tan", "tanh",
-                   "logistic", "erf", "erfc", "erf_inv", "pow", "log_xla", "log1p_xla",
-                   "erf_xla", "erf_inv_xla", "asin", "acos", "atan", "atan2", "sinh", "cosh",
-                   "asinh", "acosh", "atanh", "cbrt"}
+# The kernel math functions counted as transcendentals: all but rounding, bit counts and
+# exact arithmetic.
+_TRANSCENDENTAL = set(codegen_interface.MATH_FUNCTIONS) - {
+    "sqrt", "rsqrt", "rsqrt_xla", "floor", "ceil", "trunc", "round_even", "round_away",
+    "is_finite", "popcount", "clz", "nextafter", "fma"}
 
 
 def _offsets():
@@ -24,7 +26,7 @@ class Lowering:
     """The optimised jaxpr and fusion plan of a const-free jaxpr (no LLVM compilation)."""
 
     def __init__(self, jaxpr, consts=None):
-        from pyjax._src.compiler import fusion, passes, rules  # noqa: F401
+        from pyjax._src.compiler import fusion, passes
         self.jaxpr = jaxpr
         known = dict(zip(jaxpr.invars, consts)) if consts else None
         self.optimized, _ = passes.optimize(jaxpr, known)

@@ -30,6 +30,7 @@ import threading
 
 import numpy as np
 
+from pyjax._src import codegen_interface
 from pyjax._src import dtypes
 from pyjax._src.config import config
 from pyjax._src.core import Primitive, ShapedArray
@@ -671,6 +672,30 @@ def _normal32_table(n):
             for_blocks(size, body)
             state["table"] = table
     return state["table"]
+
+
+# -- codegen (pyjax/_src/codegen_interface.py) ----------------------------------------------------
+
+def _random_bits_codegen(kb, keys, *, bit_width, shape, partitionable):
+    k0 = kb.convert(keys, _U32)  # a threefry key is two uint32 words, loaded as one uint64
+    k1 = kb.convert(kb.shift_right_logical(keys, kb.const(32, _U64)), _U32)
+    idx = kb.linear_index(len(kb.out_shape) - len(shape))  # the partitionable counter
+    hi = kb.convert(kb.shift_right_logical(idx, kb.const(32, _U64)), _U32)
+    lo = kb.convert(idx, _U32)
+    y0, y1 = codegen_interface.threefry2x32(kb, k0, k1, hi, lo)
+    if bit_width == 64:
+        return kb.bit_or(kb.shift_left(kb.convert(y0, _U64), kb.const(32, _U64)),
+                         kb.convert(y1, _U64))
+    bits = kb.bit_xor(y0, y1)
+    return bits if bit_width == 32 else kb.convert(bits, np.dtype(f"uint{bit_width}"))
+
+
+random_bits_p.codegen = _random_bits_codegen
+random_bits_p.codegen_supports = lambda avals, params: (
+    bool(params["partitionable"]) and params["bit_width"] in (8, 16, 32, 64)
+    and dtypes.is_key_dtype(avals[0].dtype) and avals[0].dtype.itemsize == 8)
+threefry2x32_p.codegen = (
+    lambda kb, k0, k1, x0, x1: list(codegen_interface.threefry2x32(kb, k0, k1, x0, x1)))
 
 
 # The rejection samplers (random_gamma, random_poisson, random_binomial, cov_factor) live in

@@ -686,7 +686,10 @@ def _pow_specials(f, x, y, m):
     yodd = f.and_(yint, f.fcmp("one", f.floor(half), half))
     sign = f.icmp("slt", f.as_int(x), f.like(f.as_int(x), 0))
     res = f.select(f.and_(sign, yodd), f.fneg(m), m)
-    neg_nonint = f.and_(f.fcmp("olt", x, c(f, x, 0.0)), f.fcmp("one", f.floor(y), y))
+    # A negative finite base to a non-integer power is NaN (pow(-inf, y) is |x|**y: 0 or inf).
+    neg_nonint = f.and_(f.and_(f.fcmp("olt", x, c(f, x, 0.0)),
+                               f.fcmp("one", x, c(f, x, -math.inf))),
+                        f.fcmp("one", f.floor(y), y))
     res = f.select(neg_nonint, c(f, x, math.nan), res)
     yinf = f.fcmp("oeq", f.fabs(y), c(f, y, math.inf))
     res = f.select(f.and_(f.fcmp("oeq", f.fabs(x), one), yinf), one, res)
