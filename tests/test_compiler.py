@@ -245,11 +245,14 @@ def test_layout_ops():
 
 @pytest.mark.parametrize("fast", [True, False], ids=["fast_codegen", "full_codegen"])
 def test_both_code_generators(fast, monkeypatch):
-    # Small kernels get LLVM's fast code generator, big ones the full one: both must give the
-    # interpreter's results (each setting here forces one for every kernel).
-    from pyjax._src.compiler import llvm
+    # Kernels start with LLVM's fast code generator; big ones are compiled again with the full
+    # one after a few calls. Both codes must give the interpreter's results (here every kernel
+    # stays fast, or is upgraded before its first run).
+    from pyjax._src.compiler import llvm, runtime
     monkeypatch.setattr(llvm, "FAST_CODEGEN_WORK", float("inf") if fast else 0)
+    monkeypatch.setattr(runtime, "UPGRADE_AFTER", 1)
     monkeypatch.setattr(llvm, "_memory", {})
+    upgrades = llvm.stats["upgrades"]
     with config.setting("pyjax_disk_cache", False):
         rs = np.random.RandomState(11)
         x = rs.standard_normal((37, 50)).astype(np.float32)
@@ -261,6 +264,7 @@ def test_both_code_generators(fast, monkeypatch):
         xi = rs.randint(-1000, 1000, (300,)).astype(np.int32)
         check(lambda a: ew.xor_p.bind(ew.shift_left_p.bind(a, np.int32(3)), ew.mul_p.bind(
             a, a)), arr(xi), ulps=0, kernels=1)
+    assert (llvm.stats["upgrades"] == upgrades) == fast
 
 
 def test_slices_fuse_as_offset_loads(all_fused):

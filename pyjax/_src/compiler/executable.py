@@ -209,11 +209,12 @@ def _build_kernels(specs):
                           RuntimeWarning, stacklevel=3)
         return {}, [key]
     calls = {}
-    for spec, (addr, layout, lanes) in zip(specs, built):
+    for spec, (addr, layout, lanes, final) in zip(specs, built):
         if layout is None:  # a native loop
             calls[id(spec)] = runtime.LoopCall(spec, addr)
         else:
-            calls[id(spec)] = runtime.KernelCall(spec, addr, layout, lanes)
+            upgrade = None if final else functools.partial(llvm.upgrade, spec, offsets)
+            calls[id(spec)] = runtime.KernelCall(spec, addr, layout, lanes, upgrade)
     return calls, []
 
 

@@ -59,11 +59,6 @@ class _Optimizer:
             if type(v) is Literal:
                 return v
 
-    def const_value(self, a):
-        if type(a) is Literal:
-            return np.asarray(a.val)
-        return self.consts.get(a)
-
     def bind_const(self, var, value):
         value = np.asarray(value)
         if value.dtype != var.aval.dtype:
@@ -186,29 +181,31 @@ class _Optimizer:
 
     # -- constant folding ---------------------------------------------------------------------
     def fold(self, eqn, invars):
-        if not invars and eqn.primitive.name not in ("iota",):
+        """Evaluate ``eqn`` now if all its inputs are known (effectful ones never reach here)."""
+        prim = eqn.primitive
+        if not invars and prim.name != "iota":
             return False
+        consts = self.consts
         vals = []
         for a in invars:
-            v = self.const_value(a)
+            v = np.asarray(a.val) if type(a) is Literal else consts.get(a)
             if v is None:
                 return False
             vals.append(v)
-        size = sum(math.prod(o.aval.shape) for o in eqn.outvars)
-        if size > FOLD_LIMIT or getattr(eqn.primitive, "effectful", False):
-            return False
-        impl = eqn.primitive.impl
-        if impl is None:
+        outvars = eqn.outvars
+        size = (math.prod(outvars[0].aval.shape) if len(outvars) == 1 else
+                sum(math.prod(o.aval.shape) for o in outvars))
+        if size > FOLD_LIMIT or prim.impl is None:
             return False
         try:  # (run() silences NumPy's floating-point warnings for the whole pass)
-            out = impl(*vals, **eqn.params)
+            out = prim.impl(*vals, **eqn.params)
         except Exception:  # leave the error (if any) to run time
             return False
-        outs = out if eqn.primitive.multiple_results else [out]
-        for o, val in zip(eqn.outvars, outs):
-            val = np.asarray(val)
-            if val.shape != o.aval.shape:
+        outs = out if prim.multiple_results else (out,)
+        for o, val in zip(outvars, outs):
+            if np.shape(val) != o.aval.shape:
                 return False
+        for o, val in zip(outvars, outs):
             self.bind_const(o, val)
         return True
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
+import warnings
 
 import numpy as np
 
@@ -30,6 +31,7 @@ NUM_THREADS = max(1, os.cpu_count() or 1)
 PARALLEL_WORK = 1 << 19   # (elements x ops) above which a kernel is split over threads
 CHUNK_WORK = 1 << 20      # work per chunk of a split reduced dimension
 MAX_CHUNKS = 16
+UPGRADE_AFTER = 8         # calls after which a kernel's fast-generated code is replaced
 
 _KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.py_object, ctypes.c_int64, ctypes.c_int64,
                                 ctypes.c_int64)
@@ -142,10 +144,12 @@ class LoopCall:
 class KernelCall:
     """A compiled kernel as a callable: ``outputs = call(*inputs)``."""
 
-    def __init__(self, spec, addr, layout, lanes):
+    def __init__(self, spec, addr, layout, lanes, upgrade=None):
         kir = spec.kir
         self.fn = _KERNEL_TYPE(addr)
         self.addr = addr
+        # () -> address of better code for the kernel (llvm.upgrade), taken after a few calls.
+        self.upgrade, self.calls = upgrade, 0
         self.lanes = lanes
         self.layout = layout
         self.out_specs = [(kir.shape, np.dtype(v.aval.dtype)) for v in spec.out_vars]
@@ -186,7 +190,29 @@ class KernelCall:
             results.append((r, shape, vb, ib))
         return bufs, results
 
+    def _count_call(self):
+        self.calls += 1
+        if self.calls >= UPGRADE_AFTER:
+            upgrade, self.upgrade = self.upgrade, None
+            try:
+                self.addr = upgrade()
+                self.fn = _KERNEL_TYPE(self.addr)
+            except Exception as e:  # the fast code keeps working
+                warnings.warn(f"pyjax compiler: kernel upgrade failed ({e})", RuntimeWarning)
+
+    def _count_call(self):
+        self.calls += 1
+        if self.calls >= UPGRADE_AFTER:
+            upgrade, self.upgrade = self.upgrade, None
+            try:
+                self.addr = upgrade()
+                self.fn = _KERNEL_TYPE(self.addr)
+            except Exception as e:  # the fast code keeps working
+                warnings.warn(f"pyjax compiler: kernel upgrade failed ({e})", RuntimeWarning)
+
     def __call__(self, *ins):
+        if self.upgrade is not None:
+            self._count_call()
         outs = [np.empty(s, d) for s, d in self.out_specs]
         if self.empty:
             reds = []

@@ -471,7 +471,8 @@ def _int_index_to_gather(i, shape):
     common update, ``x.at[i]``, built directly."""
     index_dtype = _index_dtype(shape)
     i = np.array(min(max(i, _INT32_MIN), _INT32_MAX), index_dtype)
-    indices = i[None] if core._state.trace is core.eval_trace else lax.expand_dims(i, (0,))
+    indices = (i[None] if core._state.trace is core.eval_trace
+               else lax.broadcast_in_dim(i, (1,), ()))  # (expand_dims, without its checks)
     dnums = GatherDimensionNumbers(offset_dims=tuple(range(len(shape) - 1)),
                                    collapsed_slice_dims=(0,), start_index_map=(0,))
     return _GatherIndexer(shape[1:], (1,) + shape[1:], indices, dnums, True, True, (), (), ())
@@ -728,8 +729,12 @@ def _scatter_update(x, idx, y, scatter_op, indices_are_sorted, unique_indices, m
     else:
         y = creation.asarray(y)
     shape = x.shape
-    indexer = _index_to_gather(_expand_bool_indices(_parse(idx, shape), shape), shape,
-                               normalize_indices)
+    if type(idx) is int and shape and shape[0]:  # x.at[i]: no parsing
+        i = idx + shape[0] if normalize_indices and idx < 0 else idx
+        indexer = _int_index_to_gather(i, shape)
+    else:
+        indexer = _index_to_gather(_expand_bool_indices(_parse(idx, shape), shape), shape,
+                                   normalize_indices)
     weak_type = dtypes.is_weakly_typed(x)
     if not _safe_to_cast(y, dtype):
         warnings.warn("scatter inputs have incompatible types: cannot safely cast value from "

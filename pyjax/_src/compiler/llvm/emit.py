@@ -35,6 +35,11 @@ from pyjax._src.compiler.llvm.narrow_floats import elem_type, mem_type
 
 BLOCK = 256  # vectors per block of a float sum along the innermost dim
 UNROLL_MAX_OPS = 24  # vector loops with more ops per iteration are not unrolled
+# Vector loops with at most this many ops per iteration (and no inlined math function) run
+# their full vectors without masks, then one masked iteration for the rest: the body is
+# emitted twice, which only short bodies can afford (compile time).
+SPLIT_MAX_OPS = 64
+SPLIT_UNROLL = 4
 
 _SIZEOF = {"i8": 1, "i16": 2, "i32": 4, "i64": 8, "float": 4, "double": 8}
 
@@ -590,8 +595,10 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
     # where all it reads is defined (level L: inside the loops over dims < L).
     level = _op_levels(kir, layout)
     # Unrolling helps short bodies (reductions, copies); long ones only cost compile time.
-    unroll_ok = sum(1 for lv in level if lv == k) <= UNROLL_MAX_OPS and not any(
-        op[0] == "math" and op[2][0] in mathlib.IMPLS for op in kir.ops)
+    inner_ops = sum(1 for lv in level if lv == k)
+    heavy_math = any(op[0] == "math" and op[2][0] in mathlib.IMPLS for op in kir.ops)
+    unroll_ok = inner_ops <= UNROLL_MAX_OPS and not heavy_math
+    split_ok = lanes > 1 and inner_ops <= SPLIT_MAX_OPS and not heavy_math
     by_level = [[] for _ in range(k + 1)]
     for i, lv in enumerate(level):
         by_level[lv].append(i)
@@ -665,9 +672,29 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
 
     def vector_loop(lo, hi, end, offsets, accs):
         """Vector loop over [lo, hi) with lanes beyond ``end`` masked off."""
-        loop = _Loop(f, lo, hi, _i64(lanes), _flat(accs))
+        if split_ok and hi is end:
+            # Full vectors unmasked (an all-true mask, which LLVM folds away), SPLIT_UNROLL
+            # at a time, then the rest.
+            mid = f.add(lo, f.and_(f.sub(hi, lo), _i64(-lanes * SPLIT_UNROLL)))
+            accs = masked_loop(lo, mid, None, offsets, accs, SPLIT_UNROLL)
+            return masked_loop(mid, hi, end, offsets, accs)
+        return masked_loop(lo, hi, end, offsets, accs)
+
+    def masked_loop(lo, hi, end, offsets, accs, copies=1):
+        """Vector loop over [lo, hi) with lanes beyond ``end`` (if not None) masked off."""
+        loop = _Loop(f, lo, hi, _i64(lanes * copies), _flat(accs))
+        if copies > 1:
+            cur = _unflat(accs, loop.values)
+            for u in range(copies):
+                ctx.j = loop.i if u == 0 else f.add(loop.i, _i64(u * lanes))
+                ctx._jv = None
+                ctx.mask = Val("splat (i1 true)", vec("i1", lanes))
+                cur = body(offsets, cur)
+            return _unflat(accs, loop.close(_flat(cur), unroll=False))
         ctx.j, ctx._jv = loop.i, None
-        if lanes > 1:
+        if lanes > 1 and end is None:
+            ctx.mask = Val(f"splat (i1 true)", vec("i1", lanes))
+        elif lanes > 1:
             # Lanes j + l < end: the low min(end - j, lanes) bits of a lanes-bit mask.
             rem = f.sub(end, loop.i)
             full = f.icmp("sge", rem, _i64(lanes))
