@@ -234,3 +234,23 @@ def test_constant_alpha_is_folded_only_under_jit():
     _check(traced, eager, np.arange(64))
     _check(batched[0], eager, np.arange(64))
     assert not np.array_equal(folded, eager)
+
+
+# ----------------------------------------------------------------------------------------------
+# Derivatives of the XLA-exact primitives (second order, both modes, against finite differences)
+
+@pytest.mark.parametrize("name,domain", [
+    ("xla_exp_p", (-3, 3)), ("xla_log_p", (0.2, 5)), ("xla_log1p_p", (-0.5, 4)),
+    ("xla_tan_p", (-1.2, 1.2)), ("xla_rsqrt_p", (0.2, 5)), ("xla_erf_p", (-2, 2)),
+    ("xla_erf_inv_p", (-0.8, 0.8)), ("xla_pow_p", (0.3, 3)), ("fma_p", (-2, 2))])
+def test_xla_primitive_gradients(name, domain):
+    from pyjax._src.config import config
+    from pyjax._src.primitives import xla_math
+    from pyjax.test_util import check_grads
+    prim = getattr(xla_math, name)
+    nargs = {"xla_pow_p": 2, "fma_p": 3}.get(name, 1)
+    rs = np.random.RandomState(3)
+    with config.setting("jax_enable_x64", True):
+        args = [pyjax.numpy.asarray(rs.uniform(*domain, 5)) for _ in range(nargs)]
+        check_grads(lambda *xs: prim.bind(*xs), args, 2, modes=("fwd", "rev"),
+                    atol=1e-5, rtol=1e-5)
