@@ -2,9 +2,8 @@
 scripts/record_random_golden.py), plus key semantics, errors, vmap/jit agreement and gradients.
 (XLA:CPU's float kernels the samplers use are tested in tests/test_xla_float.py.)
 
-Bits are compared exactly, and so are the floats of every sampler. Only large float32 sums
-(summation order, ULP_TOLERANCE) and gradients through random_gamma_grad (REL_TOLERANCE) are
-compared with a tolerance.
+Bits are compared exactly, and so are the floats of every sampler and gradient. Only large
+float32 sums (summation order, ULP_TOLERANCE) are compared with a tolerance.
 """
 import json
 import os
@@ -34,11 +33,9 @@ ULP_TOLERANCE = {
     "normal_large_sum": 12,
     "uniform_large_sum": 2,
 }
-# Gradients through random_gamma_grad: pyjax differentiates the regularised incomplete gamma
-# function numerically (Richardson-extrapolated differences in float64), JAX with its own series:
-# equal to about 1e-11 relative.
-REL_TOLERANCE = {"grad_gamma": 3e-6, "grad_gamma_small": 3e-6, "grad_loggamma": 3e-6,
-                 "grad_beta": 3e-6}
+# Golden cases compared to a relative tolerance (none: gradients through random_gamma_grad are
+# bit-exact now, see tests/test_gamma_grad.py).
+REL_TOLERANCE = {}
 # Not implemented in pyjax (reported): skip their golden cases.
 UNSUPPORTED = set()
 _INT_KINDS = "biu"

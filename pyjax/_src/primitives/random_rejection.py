@@ -20,6 +20,7 @@ from pyjax._src.interpreters import batching
 from pyjax._src.interpreters import staging
 from pyjax._src.primitives import common as _common
 from pyjax._src.primitives import elementwise as _ew
+from pyjax._src.primitives import igamma_grad as _igamma_grad
 from pyjax._src.primitives.libm_float import log64, logf32, pow32, pow64
 from pyjax._src.primitives.random_bits import (
     _F32, _F64, _U32, _check_key_aval, _never_weak, _one_key, _scale, _uniform_floats,
@@ -125,20 +126,9 @@ def gamma_np(data, alpha, log_space, partitionable, folded=False):
 
 
 def gamma_grad_np(a, x):
-    """d sample / d alpha of a Gamma(alpha) sample (implicit reparameterisation):
-    -(dP/dalpha) / (dP/dx) with P the regularised lower incomplete gamma function."""
-    import scipy.special as sp
-    a64 = a.astype(_F64)
-    x64 = x.astype(_F64)
-    with np.errstate(all="ignore"):
-        h = 1e-3 * a64
-        d1 = (sp.gammainc(a64 + h, x64) - sp.gammainc(a64 - h, x64)) / (2 * h)
-        d2 = (sp.gammainc(a64 + 2 * h, x64) - sp.gammainc(a64 - 2 * h, x64)) / (4 * h)
-        dpda = (4 * d1 - d2) / 3  # Richardson: O(h**4)
-        log_dpdx = (a64 - 1) * np.log(x64) - x64 - sp.gammaln(a64)
-        out = -dpda * np.exp(-log_dpdx)
-        out = np.where(x64 > 0, out, 0.0)
-    return out.astype(a.dtype)
+    """d sample / d alpha of a Gamma(alpha) sample (implicit reparameterisation), bit for bit as
+    JAX's ``random_gamma_grad`` under jit (pyjax/_src/primitives/igamma_grad.py)."""
+    return _igamma_grad.random_gamma_grad(a, x)
 
 
 def poisson_np(data, lam, dtype, partitionable):
