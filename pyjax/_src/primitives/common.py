@@ -3,6 +3,7 @@ import numpy as np
 
 from pyjax._src import core
 from pyjax._src import dtypes
+from pyjax._src.config import config
 from pyjax._src.core import Primitive, ShapedArray
 from pyjax._src.interpreters import batching
 
@@ -52,7 +53,27 @@ def standard_primitive(name, shape_rule, dtype_rule, impl, weak_type_rule=None,
     p.impl = impl
     p.weak_type_rule = weak_type_rule
 
+    # Results for operands without parameters (most elementwise equations), which repeat
+    # throughout a traced program; cleared when a flag changes.
+    cache, epoch = {}, [config.epoch]
+
     def abstract_eval(*avals, **params):
+        if not params and not multiple_results:
+            if epoch[0] != config.epoch:
+                cache.clear()
+                epoch[0] = config.epoch
+            try:
+                out = cache.get(avals)
+            except TypeError:  # an unhashable abstract value
+                return _abstract_eval(avals, params)
+            if out is None:
+                out = _abstract_eval(avals, params)
+                if len(cache) < 4096:
+                    cache[avals] = out
+            return out
+        return _abstract_eval(avals, params)
+
+    def _abstract_eval(avals, params):
         weak_flags = [a.weak_type for a in avals]
         weak = all(weak_flags) if weak_type_rule is None else weak_type_rule(weak_flags, params)
         shape = shape_rule(*avals, **params)
