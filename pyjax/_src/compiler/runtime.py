@@ -31,6 +31,7 @@ NUM_THREADS = max(1, os.cpu_count() or 1)
 PARALLEL_WORK = 1 << 19   # (elements x ops) above which a kernel is split over threads
 CHUNK_WORK = 1 << 20      # work per chunk of a split reduced dimension
 MAX_CHUNKS = 16
+CHUNKS_PER_THREAD = 4     # chunks of a split elementwise kernel, per thread (load balance)
 UPGRADE_AFTER = 8         # calls after which a kernel's fast-generated code is replaced
 
 _KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.py_object, ctypes.c_int64, ctypes.c_int64,
@@ -60,18 +61,17 @@ class _Worker:
     def _loop(self):
         while True:
             self.go.acquire()
-            fn, bufs, ranges = self.job
+            job = self.job
             try:
-                for s, e, c in ranges:
-                    fn(bufs, s, e, c)
+                job()
             except BaseException as exc:  # handed back to the caller
                 self.error = exc
             finally:
                 self.job = None
                 self.done.release()
 
-    def start(self, fn, bufs, ranges):
-        self.job = (fn, bufs, ranges)
+    def start(self, job):
+        self.job = job
         self.go.release()
 
     def wait(self):
@@ -93,20 +93,24 @@ def _get_workers():
 
 
 def run_ranges(fn, bufs, ranges):
-    """Call fn on every (start, stop, chunk), spread over the threads."""
+    """Call fn on every (start, stop, chunk), spread over the threads: each thread takes the
+    next chunk not yet taken, so a worker that wakes up late does less (the results do not
+    depend on which thread runs which chunk)."""
     if len(ranges) == 1 or NUM_THREADS == 1 or not _workers_lock.acquire(blocking=False):
         for s, e, c in ranges:  # (also when another thread's kernel has the workers)
             fn(bufs, s, e, c)
         return
     try:
-        workers = _get_workers()
-        groups = [ranges[i::NUM_THREADS] for i in range(NUM_THREADS)]
-        started = [w for w, g in zip(workers, groups[1:]) if g]
-        for w, g in zip(started, groups[1:]):
-            w.start(fn, bufs, g)
-        try:
-            for s, e, c in groups[0]:
+        todo = iter(ranges)  # shared: next() on a list iterator is atomic under the GIL
+
+        def drain():
+            for s, e, c in todo:
                 fn(bufs, s, e, c)
+        started = _get_workers()[:len(ranges) - 1]
+        for w in started:
+            w.start(drain)
+        try:
+            drain()
         finally:
             for w in started:
                 w.wait()
@@ -166,7 +170,7 @@ class KernelCall:
         if self.partial:
             chunks = min(MAX_CHUNKS, d0, max(1, work // CHUNK_WORK))
         elif NUM_THREADS > 1 and work >= PARALLEL_WORK and d0 > 1:
-            chunks = NUM_THREADS
+            chunks = NUM_THREADS * CHUNKS_PER_THREAD
         else:
             chunks = 1
         self.ranges = [(s, e, c) for c, (s, e) in enumerate(_split(d0, chunks, align))] \
