@@ -350,6 +350,32 @@ def test_big_reductions_split_in_chunks():
     check(lambda a: red.reduce_max_p.bind(a, axes=(0, 1)), arr(x))
 
 
+@pytest.mark.parametrize("shape,axes", [((4, 1000), (1,)), ((5003,), (0,)), ((3, 70, 130), (2,)),
+                                        ((300, 257), (0, 1))])
+def test_long_cheap_reductions(shape, axes):
+    # Long rows of cheap bodies run four vectors per iteration with one accumulator each
+    # (merged after the loop); NaNs, infinities and the ragged tail must come out as in NumPy.
+    rs = np.random.RandomState(15)
+    x = rs.standard_normal(shape).astype(np.float32)
+    flat = x.reshape(-1)
+    flat[rs.randint(0, flat.size, 3)] = np.nan
+    flat[rs.randint(0, flat.size, 3)] = np.inf
+    y = (x * 0.01 + 1).astype(np.float32)
+    for prim in (red.reduce_sum_p, red.reduce_max_p, red.reduce_min_p):
+        # (float32 sums accumulate in float64 here, in float32 in NumPy: atol for its error)
+        check(lambda a: prim.bind(ew.mul_p.bind(a, np.float32(2)), axes=axes), arr(x),
+              rtol=1e-5, atol=1e-3, kernels=1)
+    check(lambda a: red.reduce_prod_p.bind(a, axes=axes), arr(y), rtol=1e-5, kernels=1)
+    xi = rs.randint(-1000, 1000, shape).astype(np.int32)
+    for prim in (red.reduce_sum_p, red.reduce_max_p, red.reduce_min_p, red.reduce_xor_p,
+                 red.reduce_or_p):
+        check(lambda a: prim.bind(ew.add_p.bind(a, np.int32(1)), axes=axes), arr(xi), ulps=0,
+              kernels=1)
+    for prim in (red.argmax_p, red.argmin_p):
+        check(lambda a: prim.bind(ew.add_p.bind(a, np.int32(1)), axes=(axes[-1],),
+                                  index_dtype=np.dtype(np.int32)), arr(xi % 7), ulps=0)
+
+
 def test_reduction_edge_cases():
     x = np.random.RandomState(14).rand(1, 300, 1).astype(np.float32)
     check(lambda a: red.reduce_sum_p.bind(a, axes=(0, 2)), arr(x))

@@ -682,15 +682,30 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
 
     def masked_loop(lo, hi, end, offsets, accs, copies=1):
         """Vector loop over [lo, hi) with lanes beyond ``end`` (if not None) masked off."""
-        loop = _Loop(f, lo, hi, _i64(lanes * copies), _flat(accs))
         if copies > 1:
-            cur = _unflat(accs, loop.values)
+            # Each copy of the body has its own accumulators (independent dependency chains),
+            # merged after the loop; argmax/argmin keep one (their ties need program order).
+            own = _flat(accs) and not any(r.index_dtype is not None for r in kir.reductions)
+            sets = [accs] + [[None if a is None else _fresh_identity(f, r)
+                              for a, r in zip(accs, kir.reductions)]
+                             for _ in range(copies - 1)] if own else [accs]
+            loop = _Loop(f, lo, hi, _i64(lanes * copies), [v for a in sets for v in _flat(a)])
+            n = len(_flat(accs))
+            cur = [_unflat(accs, loop.values[k * n:(k + 1) * n]) for k in range(len(sets))]
             for u in range(copies):
                 ctx.j = loop.i if u == 0 else f.add(loop.i, _i64(u * lanes))
                 ctx._jv = None
                 ctx.mask = Val("splat (i1 true)", vec("i1", lanes))
-                cur = body(offsets, cur)
-            return _unflat(accs, loop.close(_flat(cur), unroll=False))
+                k = u if own else 0
+                cur[k] = body(offsets, cur[k])
+            done = loop.close([v for a in cur for v in _flat(a)], unroll=False)
+            parts = [_unflat(accs, done[k * n:(k + 1) * n]) for k in range(len(sets))]
+            merged = parts[0]
+            for part in parts[1:]:
+                merged = [None if a is None else _combine(f, r.kind, a, b, acc_dtype(r))
+                          for a, b, r in zip(merged, part, kir.reductions)]
+            return merged
+        loop = _Loop(f, lo, hi, _i64(lanes * copies), _flat(accs))
         ctx.j, ctx._jv = loop.i, None
         if lanes > 1 and end is None:
             ctx.mask = Val(f"splat (i1 true)", vec("i1", lanes))
