@@ -297,6 +297,11 @@ PRELUDE = ("K = random.PRNGKey(42); TK = random.key(42); KS = random.split(rando
 # Recorded with --extra into OUT_EXTRA (the cases above stay as recorded in OUT).
 _W4 = "jnp.array([.1, .2, .3, .2, .2], jnp.float32)"
 EXTRA_CASES = [
+    # -- every bit of large draws (checksum: see EXTRA_PRELUDE; the *_large_sum cases above
+    #    depend on summation order)
+    ("bits_large_checksum", "checksum(random.bits(K, (100000,)))", "ej"),
+    ("uniform_large_checksum", "checksum(random.uniform(K, (100000,)))", "ej"),
+    ("normal_large_checksum", "checksum(random.normal(K, (100000,)))", "ej"),
     # -- orthogonal: QR (LAPACK geqrf + orgqr) of a normal matrix, columns signed by diag(R)
     ("orthogonal_4", "random.orthogonal(K, 4)", "ejv"),
     ("orthogonal_typed", "random.orthogonal(TK, 3)", "ej"),
@@ -413,6 +418,13 @@ EXTRA_CASES = [
     ("key_argsort", "jnp.argsort(random.split(TK, 3))", "e"),
 ]
 EXTRA_PRELUDE = PRELUDE + """
+def checksum(v):
+    # Exact and independent of summation order: the bit patterns as 32-bit words, weighted by
+    # odd position numbers, summed modulo 2**32.
+    w = jax.lax.bitcast_convert_type(v, jnp.uint32).reshape(-1)
+    return (w * (jnp.arange(w.size, dtype=jnp.uint32) * 2 + 1)).sum(dtype=jnp.uint32)
+
+
 TIES = jnp.array([1., jnp.nan, -0., 0., -jnp.inf, jnp.inf, -jnp.nan, 0., -0., -1.], jnp.float32)
 
 

@@ -27,7 +27,8 @@ with open(GOLDEN) as _f:
 
 # Cases whose floats may differ from JAX by a few ulps, and why: the order in which
 # jnp.sum adds 100000 float32 (pyjax's reduce_sum: NumPy's pairwise sum; XLA:CPU: its own
-# vectorised loop), as measured on the recorded values.
+# vectorised loop), as measured on the recorded values. The draws themselves are compared
+# bit for bit by the *_large_checksum cases of tests/test_random_extra.py.
 ULP_TOLERANCE = {
     "bits_large_sum": 1,
     "normal_large_sum": 12,
