@@ -6,25 +6,16 @@ import scipy.special
 
 import pyjax
 from pyjax._src import api
-from pyjax._src.array import ArrayImpl
 from pyjax._src.numpy import linalg_ops as L
 from pyjax._src.numpy import misc as M
 from pyjax._src.primitives import reductions as R
+from helpers import arr32 as arr
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 INT_DTYPES = [np.int8, np.int32, np.uint8, np.uint32]
 FLOAT_DTYPES = [np.float16, np.float32, BF16]
 
 
-def arr(x, dtype=None, weak=False):
-    x = np.asarray(x)
-    if dtype is not None:
-        x = x.astype(dtype)
-    elif x.dtype == np.int64:
-        x = x.astype(np.int32)
-    elif x.dtype == np.float64:
-        x = x.astype(np.float32)
-    return ArrayImpl(x, weak)
 
 
 def rand(shape, dtype, seed=0, lo=-20, hi=20):

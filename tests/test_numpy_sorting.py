@@ -5,8 +5,8 @@ import pytest
 
 import pyjax
 from pyjax._src import api
-from pyjax._src.array import ArrayImpl
 from pyjax._src.numpy import sorting as S
+from helpers import arr32 as arr
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 DTYPES = [np.dtype(d) for d in (np.bool_, np.int8, np.int32, np.uint8, np.uint32, np.float16,
@@ -14,15 +14,6 @@ DTYPES = [np.dtype(d) for d in (np.bool_, np.int8, np.int32, np.uint8, np.uint32
 SHAPES = [(), (7,), (3, 5), (2, 3, 4), (0,), (3, 0)]
 
 
-def arr(x, dtype=None, weak=False):
-    x = np.asarray(x)
-    if dtype is not None:
-        x = x.astype(dtype)
-    elif x.dtype == np.int64:
-        x = x.astype(np.int32)
-    elif x.dtype == np.float64:
-        x = x.astype(np.float32)
-    return ArrayImpl(x, weak)
 
 
 def rand(shape, dtype, seed=0, nan=False):

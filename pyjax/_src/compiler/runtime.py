@@ -204,16 +204,6 @@ class KernelCall:
             except Exception as e:  # the fast code keeps working
                 warnings.warn(f"pyjax compiler: kernel upgrade failed ({e})", RuntimeWarning)
 
-    def _count_call(self):
-        self.calls += 1
-        if self.calls >= UPGRADE_AFTER:
-            upgrade, self.upgrade = self.upgrade, None
-            try:
-                self.addr = upgrade()
-                self.fn = _KERNEL_TYPE(self.addr)
-            except Exception as e:  # the fast code keeps working
-                warnings.warn(f"pyjax compiler: kernel upgrade failed ({e})", RuntimeWarning)
-
     def __call__(self, *ins):
         if self.upgrade is not None:
             self._count_call()
