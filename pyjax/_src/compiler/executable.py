@@ -261,19 +261,8 @@ def _needs_interpreter(jaxpr):
     from pyjax._src import dtypes
     if any(dtypes.is_key_dtype(v.aval.dtype) for v in jaxpr.outvars):
         return True
-    return _has_effects(jaxpr)
-
-
-def _has_effects(jaxpr):
-    for eqn in jaxpr.eqns:
-        if getattr(eqn.primitive, "effectful", False):
-            return True
-        for v in eqn.params.values():
-            subs = v if isinstance(v, tuple) else (v,)
-            for sub in subs:
-                if isinstance(sub, core.ClosedJaxpr) and _has_effects(sub.jaxpr):
-                    return True
-    return False
+    from pyjax._src.primitives.control_flow_common import has_effects
+    return has_effects(jaxpr)
 
 
 # Primitives that carry jaxprs (control flow) run them through the compiler too.
