@@ -46,7 +46,21 @@ def canonical_scatter_dnums(dnums):
 
 # -- shape and dtype rules ----------------------------------------------------------------------
 
+_VALID_SHAPES = {}  # (operand, indices, updates shapes, dimension numbers) already checked
+
+
 def _scatter_shape_rule(operand, indices, updates, *, dimension_numbers, **_):
+    key = (operand.shape, indices.shape, updates.shape, dimension_numbers)
+    if key in _VALID_SHAPES:  # (unrolled loops of x.at[i] updates check the same types)
+        return operand.shape
+    _check_scatter_shapes(operand, indices, updates, dimension_numbers)
+    if len(_VALID_SHAPES) > 4096:
+        _VALID_SHAPES.clear()
+    _VALID_SHAPES[key] = True
+    return operand.shape
+
+
+def _check_scatter_shapes(operand, indices, updates, dimension_numbers):
     dn = dimension_numbers
     uwd, iwd, sdod = (dn.update_window_dims, dn.inserted_window_dims,
                       dn.scatter_dims_to_operand_dims)
@@ -117,7 +131,6 @@ def _scatter_shape_rule(operand, indices, updates, *, dimension_numbers, **_):
                             f"scatter dimension {i}, updates bound is {updates.shape[i]}, "
                             f"indices bound is {indices.shape[seen]}.")
         seen += 1
-    return operand.shape
 
 
 def _scatter_dtype_rule(operand, indices, updates, **_):
