@@ -53,25 +53,28 @@ def standard_primitive(name, shape_rule, dtype_rule, impl, weak_type_rule=None,
     p.impl = impl
     p.weak_type_rule = weak_type_rule
 
-    # Results for operands without parameters (most elementwise equations), which repeat
-    # throughout a traced program; cleared when a flag changes.
+    # Results per (operand types, parameters), which repeat throughout traced programs (the
+    # shape rules' checks are the costly part of staging an equation); cleared when a flag
+    # changes or the cache is full.
     cache, epoch = {}, [config.epoch]
 
     def abstract_eval(*avals, **params):
-        if not params and not multiple_results:
-            if epoch[0] != config.epoch:
+        if multiple_results:
+            return _abstract_eval(avals, params)
+        if epoch[0] != config.epoch:
+            cache.clear()
+            epoch[0] = config.epoch
+        key = (avals, tuple(params.items())) if params else avals
+        try:
+            out = cache.get(key)
+        except TypeError:  # an unhashable abstract value or parameter
+            return _abstract_eval(avals, params)
+        if out is None:
+            out = _abstract_eval(avals, params)
+            if len(cache) >= 4096:
                 cache.clear()
-                epoch[0] = config.epoch
-            try:
-                out = cache.get(avals)
-            except TypeError:  # an unhashable abstract value
-                return _abstract_eval(avals, params)
-            if out is None:
-                out = _abstract_eval(avals, params)
-                if len(cache) < 4096:
-                    cache[avals] = out
-            return out
-        return _abstract_eval(avals, params)
+            cache[key] = out
+        return out
 
     def _abstract_eval(avals, params):
         weak_flags = [a.weak_type for a in avals]
