@@ -162,3 +162,26 @@ def while_loop_newton_sqrt(ns):
     a = ns.jnp.float32(2.0)
     f(a)
     return lambda: f(a)
+
+
+@workload(tags=("compiler", "loops"))
+def fori_loop_array_1000(ns):
+    """jit(fori_loop(0, 1000, c -> 0.99 c + 0.01 sin c)) on 256 float32 (array carry)"""
+    f = ns.jit(lambda x: ns.lax.fori_loop(
+        0, 1000, lambda i, c: c * 0.99 + ns.jnp.sin(c) * 0.01, x))
+    x = ns.jnp.linspace(0.0, 3.0, 256, dtype=ns.float32)
+    f(x)
+    return lambda: f(x)
+
+
+@workload(tags=("compiler", "loops"))
+def scan_rnn_like_500(ns):
+    """jit(scan) of h = tanh(0.9 h + x_t), y_t = sum(h), 500 steps of 64x32 float32"""
+    def step(h, x):
+        h = ns.jnp.tanh(h * 0.9 + x)
+        return h, h.sum()
+    f = ns.jit(lambda xs: ns.lax.scan(step, ns.jnp.zeros(xs.shape[1:], ns.float32), xs))
+    xs = ns.jnp.asarray(ns.np.random.RandomState(0).standard_normal((500, 64, 32)),
+                        dtype=ns.float32)
+    f(xs)
+    return lambda: f(xs)

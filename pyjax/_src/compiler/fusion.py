@@ -115,12 +115,16 @@ def _size(shape):
 # The pass
 
 
-def fuse(jaxpr):
-    """The Plan of a (const-free, optimised) jaxpr."""
+def fuse(jaxpr, kernels_only=False):
+    """The Plan of a (const-free, optimised) jaxpr.
+
+    ``kernels_only`` (a native loop's body, loops_array.py): small values are computed in
+    kernels too rather than by impls, whatever reads them."""
     eqns = jaxpr.eqns
     kinds = [classify(e) for e in eqns]
     for i, e in enumerate(eqns):
-        if kinds[i] == "reduce" and _size(e.invars[0].aval.shape) <= SMALL:
+        if kinds[i] == "reduce" and _size(e.invars[0].aval.shape) <= SMALL and \
+                not kernels_only:
             kinds[i] = "fallback"  # small reductions: NumPy's result, and no kernel launch
     outvars = {v for v in jaxpr.outvars if type(v) is not Literal}
     consumers = {}
@@ -171,6 +175,8 @@ def fuse(jaxpr):
         # kernels needs them (then computing them in a kernel beats NumPy).
         cheap = kind == "layout" or (kind == "elementwise" and not has_member_input and (
             _size(out_shape) <= SMALL or (not loads and only_fusible_consumers(e))))
+        if cheap and kernels_only and kind == "elementwise":
+            cheap = only_fusible_consumers(e)
         if cheap:
             close_inputs(e)
             for o in e.outvars:

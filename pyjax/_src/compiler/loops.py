@@ -1,13 +1,20 @@
 """Native loops: ``scan`` and ``while`` equations whose bodies compile entirely.
 
-A loop qualifies when its carries, loop constants and per-iteration slices are scalars of
+Scalar loops: when a loop's carries, loop constants and per-iteration slices are scalars of
 kernel dtypes and every equation of its body (and condition), after the usual passes, has a
-codegen rule: then the whole loop becomes one native function (carries in registers), instead
-of one call of the body's executable per iteration. Otherwise the loop runs through its impl,
-whose body is still compiled (one executable call per iteration).
+codegen rule, the whole loop becomes one native function with the carries in registers. The
+body and condition are recorded as KernelIRs of shape () whose inputs are "arg" ops: the loop
+constants, the carries and (scan) the current slices of the scanned inputs.
 
-The body and condition are recorded as KernelIRs of shape () whose inputs are "arg" ops: the
-loop constants, the carries and (scan) the current slices of the scanned inputs.
+Array loops: otherwise, when the body (and condition) fuse into kernels only (no equation
+runs through an impl) and an iteration is too little work to be worth splitting over threads,
+the loop is one native function that calls those kernels in turn (ArrayLoopSpec): the carries
+live in two sets of buffers used alternately (the results and scratch), scan reads its slices
+and writes its stacked outputs in place, and kernels write straight into the buffer their value
+ends up in where they can.
+
+Otherwise the loop runs through its impl, whose body is still compiled (one executable call
+per iteration).
 """
 from __future__ import annotations
 
@@ -109,7 +116,18 @@ def _scalar_ok(avals):
 
 
 def try_loop(eqn):
-    """A LoopSpec for a scan/while equation that compiles natively, or None."""
+    """A LoopSpec or ArrayLoopSpec for a scan/while equation that compiles natively, or
+    None."""
+    spec = _try_scalar_loop(eqn)
+    if spec is None and all(kmod.kernel_dtype(v.aval.dtype) is not None and
+                            not dtypes.is_key_dtype(v.aval.dtype)
+                            for v in list(eqn.invars) + list(eqn.outvars)):
+        from pyjax._src.compiler import loops_array
+        spec = loops_array.try_array_loop(eqn)
+    return spec
+
+
+def _try_scalar_loop(eqn):
     name = eqn.primitive.name
     p = eqn.params
     if not _scalar_ok([v.aval for v in eqn.invars] + [v.aval for v in eqn.outvars]):

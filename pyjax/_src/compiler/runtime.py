@@ -138,10 +138,14 @@ class LoopCall:
         self.fn = _KERNEL_TYPE(addr)
         self.addr = addr
         self.out_specs = [(tuple(v.aval.shape), np.dtype(v.aval.dtype)) for v in spec.out_vars]
+        # Array loops (loops_array.py) also take scratch buffers and constant arrays.
+        self.scratch = getattr(spec, "scratch", [])
+        self.folds = tuple(getattr(spec, "folds", ()))
 
     def __call__(self, *ins):
         outs = [np.empty(s, d) for s, d in self.out_specs]
-        self.fn((*ins, *outs), 0, 1, 0)
+        scratch = [np.empty(s, d) for s, d in self.scratch]
+        self.fn((*ins, *outs, *scratch, *self.folds), 0, 1, 0)
         return outs
 
 

@@ -536,8 +536,12 @@ def _i64(n):
     return Val(str(int(n)), "i64")
 
 
-def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_offset):
-    """Append the LLVM function of ``kir`` (collapsed by ``layout``) to ``module``."""
+def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_offset,
+                direct=False):
+    """Append the LLVM function of ``kir`` (collapsed by ``layout``) to ``module``.
+
+    ``direct``: an internal function whose ``args`` is an array of the buffers' data pointers
+    instead of a tuple of arrays (what native loops call, llvm/emit_loop.py)."""
     f = Func(module, lanes)
     f.cur = "entry"
     dims, reduced = layout.dims, layout.reduced
@@ -547,11 +551,8 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
     data = []
     n_bufs = n_in + n_out + sum(2 if r.index_dtype is not None else 1 for r in kir.reductions)
     for b in range(n_bufs):
-        ip = f.emit("ptr", f"getelementptr inbounds i8, ptr %args, i64 "
-                           f"{tuple_item_offset + 8 * b}")
-        item = f.emit("ptr", f"load ptr, ptr {ip.name}, align 8")
-        dp = f.emit("ptr", f"getelementptr inbounds i8, ptr {item.name}, i64 {array_data_offset}")
-        data.append(f.emit("ptr", f"load ptr, ptr {dp.name}, align 8"))
+        data.append(load_data_pointer(f, b, None if direct else
+                                      (tuple_item_offset, array_data_offset)))
     in_ptrs = data[:n_in]
     out_ptrs = data[n_in:n_in + n_out]
     red_ptrs = []
@@ -766,8 +767,25 @@ def emit_kernel(module, kir, layout, name, lanes, tuple_item_offset, array_data_
 
     outer(0, offsets)
     f.stmt("ret void")
-    header = (f"define void @{name}(ptr noalias nocapture readonly %args, i64 %start, "
-              f"i64 %stop, i64 %chunk) nounwind {{")
+    finish_function(module, f, name, internal=direct)
+
+
+def load_data_pointer(f, b, offsets):
+    """The data pointer of buffer ``b`` of ``%args``: item b of a tuple of arrays, given
+    ``offsets`` = (tuple item offset, array data offset), or of an array of pointers (None)."""
+    if offsets is None:
+        ip = f.emit("ptr", f"getelementptr inbounds ptr, ptr %args, i64 {b}")
+        return f.emit("ptr", f"load ptr, ptr {ip.name}, align 8")
+    ip = f.emit("ptr", f"getelementptr inbounds i8, ptr %args, i64 {offsets[0] + 8 * b}")
+    item = f.emit("ptr", f"load ptr, ptr {ip.name}, align 8")
+    dp = f.emit("ptr", f"getelementptr inbounds i8, ptr {item.name}, i64 {offsets[1]}")
+    return f.emit("ptr", f"load ptr, ptr {dp.name}, align 8")
+
+
+def finish_function(module, f, name, internal=False):
+    """Append ``f`` to ``module`` as ``void name(args, start, stop, chunk)``."""
+    header = (f"define {'internal ' if internal else ''}void @{name}(ptr noalias nocapture "
+              f"readonly %args, i64 %start, i64 %stop, i64 %chunk) nounwind {{")
     module.functions.append("\n".join([header, "entry:"] + f.lines + ["}"]))
 
 

@@ -6,9 +6,14 @@ scan reads its sequences and writes its stacked outputs at index i (or length-1-
 """
 from __future__ import annotations
 
+import numpy as np
+
+from pyjax._src.core import Literal
 from pyjax._src.compiler.llvm.emit import (
-    Ctx, _Loop, _i64, _scalar_load, _scalar_store, emit_op)
+    Ctx, _Loop, _convert, _i64, _scalar_load, _scalar_store, emit_kernel, emit_op,
+    finish_function, load_data_pointer)
 from pyjax._src.compiler.llvm.irtext import Func, Val
+from pyjax._src.compiler.llvm.narrow_floats import elem_type
 
 
 def _run(f, kir, args):
@@ -22,6 +27,8 @@ def _run(f, kir, args):
 
 
 def emit_loop(module, spec, name, tuple_item_offset, array_data_offset):
+    if hasattr(spec, "programs"):
+        return emit_array_loop(module, spec, name, (tuple_item_offset, array_data_offset))
     f = Func(module, 1)
     f.cur = "entry"
     n_in, n_out = len(spec.in_vars), len(spec.out_vars)
@@ -79,3 +86,109 @@ def emit_loop(module, spec, name, tuple_item_offset, array_data_offset):
     header = (f"define void @{name}(ptr noalias nocapture readonly %args, i64 %start, "
               f"i64 %stop, i64 %chunk) nounwind {{")
     module.functions.append("\n".join([header, "entry:"] + f.lines + ["}"]))
+
+
+def emit_array_loop(module, spec, name, offsets):
+    """Lower an ArrayLoopSpec (compiler/loops_array.py). Buffers: the operands, the results,
+    the scratch buffers, then the constant arrays."""
+    f = Func(module, 1)
+    f.cur = "entry"
+    n_in, n_out, nk = len(spec.in_vars), len(spec.out_vars), spec.n_carry
+    data = [load_data_pointer(f, b, offsets)
+            for b in range(n_in + n_out + len(spec.scratch) + len(spec.folds))]
+    ins, outs = data[:n_in], data[n_in:n_in + n_out]
+    scratch = data[n_in + n_out:n_in + n_out + len(spec.scratch)]
+    folds = data[n_in + n_out + len(spec.scratch):]
+    # Kernels are internal functions taking an array of data pointers (one array per call
+    # site, allocated once here in the entry block).
+    sites = {}
+    for key, prog in spec.programs.items():
+        for n, (k, layout, lanes, refs) in enumerate(prog.kernels):
+            kname = f"{name}_{key}{n}"
+            emit_kernel(module, k.kir, layout, kname, lanes, 0, 0, direct=True)
+            sites[key, n] = (kname, f.emit("ptr", f"alloca [{len(refs)} x ptr], align 8"))
+    memmove = "llvm.memmove.p0.p0.i64"
+    module.declare(memmove, "void", ["ptr", "ptr", "i64", "i1"])
+
+    def run(key, cur, dst, idx):
+        prog = spec.programs[key]
+
+        def ptr(ref):
+            kind = ref[0]
+            if kind in ("x", "y"):
+                base = (ins if kind == "x" else outs)[ref[1]]
+                off = f.mul(idx, _i64(ref[2]))
+                return f.emit("ptr", f"getelementptr inbounds i8, ptr {base.name}, "
+                                     f"i64 {off.name}")
+            return {"in": ins, "carry": cur, "dst": dst, "scratch": scratch,
+                    "fold": folds}[kind][ref[1]]
+
+        for n, (k, layout, lanes, refs) in enumerate(prog.kernels):
+            kname, arr = sites[key, n]
+            for b, ref in enumerate(refs):
+                slot = f.emit("ptr", f"getelementptr inbounds ptr, ptr {arr.name}, i64 {b}")
+                f.stmt(f"store ptr {ptr(ref).name}, ptr {slot.name}, align 8")
+            f.stmt(f"call void @{kname}(ptr {arr.name}, i64 0, i64 {layout.dims[0]}, i64 0)")
+            for m, dst_ref, src_ref, count, src_dt, dst_dt in prog.converts:
+                if m == n:
+                    d, s = ptr(dst_ref), ptr(src_ref)
+                    loop = _Loop(f, _i64(0), _i64(count), _i64(1))
+                    x = _scalar_load(f, s, loop.i, src_dt)
+                    _scalar_store(f, d, loop.i, _convert(f, x, src_dt, dst_dt), dst_dt)
+                    loop.close(unroll=False)
+        for dst_ref, src, nbytes in prog.copies:
+            d = ptr(dst_ref)
+            if type(src) is Literal:
+                dt = np.dtype(src.aval.dtype)
+                _scalar_store(f, d, _i64(0), f.const(elem_type(dt), src.val, 1), dt)
+            else:
+                f.call(memmove, "void", [d, ptr(src), _i64(nbytes), Val("false", "i1")])
+        if prog.result is None or type(prog.result) is Literal:
+            return prog.result
+        return _scalar_load(f, ptr(prog.result), _i64(0), np.dtype(np.bool_))
+
+    init = [ins[spec.cond_consts + spec.n_consts + j] for j in range(nk)]
+    first_dst = outs[:nk]
+    if spec.kind == "scan":
+        loop = _Loop(f, _i64(0), _i64(spec.length), _i64(1), init + first_dst)
+        cur, dst = loop.values[:nk], loop.values[nk:]
+        idx = f.sub(_i64(spec.length - 1), loop.i) if spec.reverse else loop.i
+        run("body", cur, dst, idx)
+        loop.close(dst + _swapped(f, dst, outs[:nk], scratch[:nk]), unroll=False)
+        final = cur
+    else:
+        head, body, done = f.new_label("head"), f.new_label("body"), f.new_label("done")
+        pred = f.cur
+        f.stmt(f"br label %{head}")
+        f.label(head)
+        phis, lines = [], []
+        for _ in init + first_dst:
+            phis.append(Val(f.tmp(), "ptr"))
+            f.lines.append(None)
+            lines.append(len(f.lines) - 1)
+        cur, dst = phis[:nk], phis[nk:]
+        cond = run("cond", cur, None, None)
+        if type(cond) is Literal:
+            cond = Val("true" if cond.val else "false", "i1")
+        f.stmt(f"br i1 {cond.name}, label %{body}, label %{done}")
+        f.label(body)
+        run("body", cur, dst, None)
+        new = dst + _swapped(f, dst, outs[:nk], scratch[:nk])
+        latch = f.cur
+        f.stmt(f"br label %{head}")
+        for c, v0, v1, line in zip(phis, init + first_dst, new, lines):
+            f.lines[line] = (f"  {c.name} = phi ptr [ {v0.name}, %{pred} ], "
+                             f"[ {v1.name}, %{latch} ]")
+        f.label(done)
+        final = cur
+    # The last values may sit in the scratch set (or, after no iteration, in the operands).
+    for j in range(nk):
+        f.call(memmove, "void", [outs[j], final[j], _i64(spec.carry_bytes[j]),
+                                 Val("false", "i1")])
+    f.stmt("ret void")
+    finish_function(module, f, name)
+
+
+def _swapped(f, dst, results, scratch):
+    """The next iteration's destination of each carry: the other set of buffers."""
+    return [f.select(f.icmp("eq", d, r), s, r) for d, r, s in zip(dst, results, scratch)]

@@ -1,0 +1,216 @@
+"""Native array loops: ``scan``/``while`` whose bodies fuse into kernels only (see loops.py).
+
+The loop becomes one native function (llvm/emit_loop.py) that runs the body's kernels in turn
+on every iteration. Each value of the body lives in a buffer named by a *ref*:
+
+- ("in", k): operand k of the loop equation (loop constants, initial carries);
+- ("carry", j) / ("dst", j): carry j as this iteration reads it / the buffer it writes the
+  next value of carry j to. Carries alternate between the loop's results and scratch buffers
+  (the first iteration reads the initial carries), so no iteration copies a carry it computed;
+- ("x", k, nbytes) / ("y", k, nbytes): the current slice of scanned operand k / of stacked
+  result k (nbytes: the size of a slice);
+- ("scratch", s): scratch buffer s, allocated by the caller for every call (runtime.LoopCall);
+- ("fold", m): constant array m of the loop (the body's captured or folded constants).
+
+A Program lists a body's kernels with the refs of their buffers, the conversions of float32
+sums (kernels accumulate them in float64), and the copies that finish an iteration (carries
+passed through unchanged, values that are both a carry and a stacked result).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from pyjax._src.core import ClosedJaxpr, Jaxpr, Literal
+from pyjax._src.compiler import fusion
+from pyjax._src.compiler import kernel as kmod
+from pyjax._src.compiler import passes
+
+MAX_EQNS = 2000
+# An iteration doing more work than a kernel runs single-threaded keeps the per-iteration
+# Python driver, whose kernels split over threads.
+MAX_ITERATION_WORK = 1 << 19
+
+
+class Program:
+    """A loop body as kernels over refs (see the module docstring).
+
+    kernels: [(KernelSpec, layout, lanes, [ref of each buffer it takes])]; converts:
+    [(kernel number, dst ref, src ref, count, src dtype, dst dtype)], run after that kernel;
+    copies: [(dst ref, src ref or Literal, nbytes)], run after the kernels; result: the ref
+    (or Literal) of the first output (a while condition's predicate).
+    """
+
+    def __init__(self):
+        self.kernels, self.converts, self.copies = [], [], []
+        self.result = None
+
+    def text(self):
+        lines = []
+        for n, (spec, _, lanes, refs) in enumerate(self.kernels):
+            lines += [f"kernel {n} lanes={lanes} refs={refs}", spec.kir.text()]
+        lines += [f"convert {c}" for c in self.converts]
+        lines += [f"copy {d} <- {_ref_text(s)} {n}" for d, s, n in self.copies]
+        lines.append(f"result {_ref_text(self.result)}")
+        return "\n".join(lines)
+
+
+def _ref_text(ref):
+    if type(ref) is Literal:
+        return f"literal {kmod.const_bits(ref.val, ref.aval.dtype)}:{ref.aval.dtype}"
+    return repr(ref)
+
+
+def _nbytes(aval):
+    return math.prod(aval.shape) * np.dtype(aval.dtype).itemsize
+
+
+class ArrayLoopSpec:
+    """A loop run natively with array carries. Attributes as loops.LoopSpec, plus
+    ``programs`` ({"cond"/"body": Program}), ``scratch`` ([(shape, dtype)] of the scratch
+    buffers) and ``folds`` (constant arrays), which runtime.LoopCall passes after the results.
+    """
+
+    def __init__(self, eqn, kind, n_consts, n_carry, length=0, reverse=False, cond_consts=0):
+        self.eqn, self.kind = eqn, kind
+        self.n_consts, self.n_carry, self.cond_consts = n_consts, n_carry, cond_consts
+        self.length, self.reverse = length, reverse
+        self.in_vars, self.out_vars = list(eqn.invars), list(eqn.outvars)
+        self.red_vars, self.eqns = [], [eqn]
+        self.in_dtypes = [kmod.kernel_dtype(v.aval.dtype) for v in eqn.invars]
+        self.out_dtypes = [kmod.kernel_dtype(v.aval.dtype) for v in eqn.outvars]
+        self.carry_bytes = [_nbytes(v.aval) for v in eqn.outvars[:n_carry]]
+        self.programs = {}
+        self.scratch, self.folds = [], []
+        # The second set of carry buffers.
+        for v in eqn.outvars[:n_carry]:
+            self.add_scratch(v.aval)
+
+    def add_scratch(self, aval, shape=None, dtype=None):
+        self.scratch.append((tuple(aval.shape if shape is None else shape),
+                             np.dtype(aval.dtype if dtype is None else dtype)))
+        return ("scratch", len(self.scratch) - 1)
+
+    def add_fold(self, value):
+        self.folds.append(np.ascontiguousarray(value))
+        return ("fold", len(self.folds) - 1)
+
+    def work(self):
+        return sum(kmod.kernel_work(k[0].kir) for p in self.programs.values()
+                   for k in p.kernels)
+
+    def text(self):
+        head = (f"array loop {self.kind} length={self.length} reverse={self.reverse} "
+                f"consts={self.n_consts}/{self.cond_consts} carry={self.n_carry} "
+                f"in={[(v.aval.shape, d.str) for v, d in zip(self.in_vars, self.in_dtypes)]} "
+                f"out={[(v.aval.shape, d.str) for v, d in zip(self.out_vars, self.out_dtypes)]}"
+                f" scratch={[(s, d.str) for s, d in self.scratch]}")
+        return "\n".join([head] + [f"[{k}]\n{p.text()}" for k, p in self.programs.items()])
+
+
+def _program(spec, closed, arg_refs, targets):
+    """The Program of a body (ClosedJaxpr) whose inputs are at ``arg_refs`` and whose outputs
+    go to ``targets`` (a ref per output, or None for an output only read), or None when the
+    body does not fuse into kernels only."""
+    from pyjax._src.compiler.llvm.emit import acc_dtype
+    jaxpr = closed.jaxpr
+    consts = [getattr(c, "_value", c) for c in closed.consts]
+    inner = Jaxpr([], list(jaxpr.constvars) + list(jaxpr.invars), jaxpr.outvars, jaxpr.eqns)
+    opt, folded = passes.optimize(inner, dict(zip(jaxpr.constvars, consts)))
+    if len(opt.eqns) > MAX_EQNS:
+        return None
+    plan = fusion.fuse(opt, kernels_only=True)
+    if any(kind != "kernel" or not hasattr(item, "kir") for kind, item in plan.steps):
+        return None
+    ref_of = {}
+    for v, val in zip(opt.constvars, folded):
+        ref_of[v] = spec.add_fold(val)
+    for v, val in zip(opt.invars, consts):
+        ref_of[v] = spec.add_fold(val)
+    for v, ref in zip(opt.invars[len(consts):], arg_refs):
+        ref_of[v] = ref
+    # Kernels write straight into the first target of each output they compute.
+    produced = {v for _, k in plan.steps for v in list(k.out_vars) + list(k.red_vars)}
+    direct = {}
+    for v, t in zip(opt.outvars, targets):
+        if t is not None and type(v) is not Literal and v in produced and v not in direct:
+            direct[v] = t
+    prog = Program()
+    for n, (_, k) in enumerate(plan.steps):
+        layout = kmod.Layout(k.kir)
+        if layout.size == 0:
+            return None
+        from pyjax._src.compiler.llvm.emit import choose_lanes
+        refs = [ref_of[v] for v in k.in_vars]
+        for v in k.out_vars:
+            ref_of[v] = direct.get(v) or spec.add_scratch(v.aval)
+            refs.append(ref_of[v])
+        for r, v in zip(k.kir.reductions, k.red_vars):
+            result = direct.get(v) or spec.add_scratch(v.aval)
+            acc = acc_dtype(r)
+            if r.index_dtype is not None:
+                refs += [spec.add_scratch(v.aval, dtype=acc), result]
+            elif acc == r.dtype:
+                refs.append(result)
+            else:
+                tmp = spec.add_scratch(v.aval, dtype=acc)
+                refs.append(tmp)
+                prog.converts.append((n, result, tmp, layout.red_size, acc, r.dtype))
+            ref_of[v] = result
+        prog.kernels.append((k, layout, choose_lanes(k.kir, layout), refs))
+    for v, t in zip(opt.outvars, targets):
+        if t is None:
+            continue
+        if type(v) is Literal:
+            prog.copies.append((t, v, _nbytes(v.aval)))
+        elif direct.get(v) != t:
+            prog.copies.append((t, ref_of[v], _nbytes(v.aval)))
+    out = opt.outvars[0] if opt.outvars else None
+    prog.result = out if out is None or type(out) is Literal else ref_of[out]
+    return prog
+
+
+def try_array_loop(eqn):
+    """An ArrayLoopSpec for a scan/while equation (of kernel dtypes), or None."""
+    p = eqn.params
+    if any(math.prod(v.aval.shape) == 0 for v in list(eqn.invars) + list(eqn.outvars)):
+        return None
+    if eqn.primitive.name == "scan":
+        body = p.get("jaxpr")
+        if not isinstance(body, ClosedJaxpr):
+            return None
+        nc, nk = p["num_consts"], p["num_carry"]
+        spec = ArrayLoopSpec(eqn, "scan", nc, nk, length=int(p["length"]),
+                             reverse=bool(p["reverse"]))
+        n_in = len(eqn.invars)
+        args = [("in", k) for k in range(nc)] + [("carry", j) for j in range(nk)] + \
+            [("x", k, _nbytes(eqn.invars[k].aval) // max(1, spec.length))
+             for k in range(nc + nk, n_in)]
+        targets = [("dst", j) for j in range(nk)] + \
+            [("y", k, _nbytes(eqn.outvars[k].aval) // max(1, spec.length))
+             for k in range(nk, len(eqn.outvars))]
+        programs = {"body": _program(spec, body, args, targets)}
+    elif eqn.primitive.name == "while":
+        cj, bj = p.get("cond_jaxpr"), p.get("body_jaxpr")
+        if not (isinstance(cj, ClosedJaxpr) and isinstance(bj, ClosedJaxpr)):
+            return None
+        ncc, nbc = p["cond_nconsts"], p["body_nconsts"]
+        nk = len(eqn.invars) - ncc - nbc
+        spec = ArrayLoopSpec(eqn, "while", nbc, nk, cond_consts=ncc)
+        carries = [("carry", j) for j in range(nk)]
+        cond_out = cj.jaxpr.outvars
+        if len(cond_out) != 1 or cond_out[0].aval.shape or cond_out[0].aval.dtype != np.bool_:
+            return None
+        programs = {
+            "cond": _program(spec, cj, [("in", k) for k in range(ncc)] + carries, [None]),
+            "body": _program(spec, bj, [("in", ncc + k) for k in range(nbc)] + carries,
+                             [("dst", j) for j in range(nk)])}
+    else:
+        return None
+    if any(prog is None for prog in programs.values()):
+        return None
+    spec.programs = programs
+    if spec.work() > MAX_ITERATION_WORK:
+        return None
+    return spec

@@ -1,0 +1,176 @@
+"""Native loops (compiler/loops.py, loops_array.py): scan/while/fori_loop compiled into one
+native function, compared with the interpreter on the same inputs."""
+import numpy as np
+import pytest
+
+import pyjax
+import pyjax.numpy as jnp
+from pyjax import lax
+from pyjax._src.compiler import loops_array
+from pyjax._src.primitives import elementwise as ew
+from compiler_helpers import arr, check
+
+pytestmark = pytest.mark.usefixtures("strict_kernels")
+
+
+def _native(exe):
+    return exe.plan.stats["native_loops"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Scalar carries (carries in registers)
+
+
+def test_native_scan_loops(x64):
+    def f(x, xs):
+        def body(c, x_t):
+            i, acc, flag = c
+            acc = acc * 0.999 + ew.sin_p.bind(acc) + x_t
+            return (i + 1, acc, ew.not_p.bind(flag)), acc * 2.0
+        return lax.scan(body, (np.int32(0), x, np.bool_(True)), xs)
+
+    for reverse in (False, True):
+        g = (lambda x, xs: lax.scan(lambda c, x_t: (c + x_t, c * x_t), x, xs, reverse=True)) \
+            if reverse else f
+        for dtype in (np.float32, np.float64):
+            xs = np.linspace(-1, 1, 300).astype(dtype)
+            exe = check(g, arr(np.asarray(0.5, dtype)), arr(xs), ulps=8, rtol=1e-12)
+            assert _native(exe) == 1
+    exe = check(lambda x: lax.fori_loop(0, 100, lambda i, c: c * 3 + i, x),
+                arr(np.asarray(7, np.int32)))
+    assert _native(exe) == 1
+
+
+def test_native_while_loops():
+    def collatz(n):
+        def cond(c):
+            return ew.gt_p.bind(c[0], np.int32(1))
+
+        def body(c):
+            n, steps = c
+            odd = ew.eq_p.bind(ew.rem_p.bind(n, np.int32(2)), np.int32(1))
+            n = ew.select_n_p.bind(odd, ew.div_p.bind(n, np.int32(2)),
+                                   ew.add_p.bind(ew.mul_p.bind(n, np.int32(3)), np.int32(1)))
+            return n, ew.add_p.bind(steps, np.int32(1))
+        return lax.while_loop(cond, body, (n, np.int32(0)))
+    exe = check(collatz, arr(np.asarray(27, np.int32)))
+    assert _native(exe) == 1
+
+
+# ----------------------------------------------------------------------------------------------
+# Array carries (the body's kernels called in turn)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fori_loop_over_arrays(x64, dtype):
+    x = np.linspace(0, 3, 200).astype(dtype)
+    exe = check(lambda x: lax.fori_loop(0, 50, lambda i, c: c * 0.99 + jnp.sin(c) * 0.01 + i,
+                                        x), arr(x), ulps=16)
+    assert _native(exe) == 1
+    # The trip count as a traced value: a while loop with an array carry.
+    exe = check(lambda x, n: lax.fori_loop(0, n, lambda i, c: jnp.exp(-c) * 0.5 + c, x),
+                arr(x), arr(np.asarray(7, np.int32)), ulps=16)
+    assert _native(exe) == 1
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_scan_slices_stacks_and_reduces(reverse):
+    rs = np.random.RandomState(0)
+    xs = rs.standard_normal((40, 8, 5)).astype(np.float32)
+    ws = rs.standard_normal((40,)).astype(np.float32)
+
+    def f(c0, xs, ws):
+        def body(c, inp):
+            x, w = inp
+            c = jnp.tanh(c * 0.9 + x * w)
+            # float32 sums (accumulated in float64, then narrowed), a max, an argmax and a
+            # stacked array output
+            return c, (c.sum(axis=1), c.max(), jnp.argmax(c, axis=0), c * 2)
+        return lax.scan(body, c0, (xs, ws), reverse=reverse)
+    exe = check(f, arr(np.zeros((8, 5), np.float32)), arr(xs), arr(ws), ulps=8, atol=1e-5)
+    assert _native(exe) == 1
+
+
+def test_while_with_reduction_in_condition():
+    def f(x):
+        def cond(c):
+            x, i = c
+            return (jnp.sum(x * x) > 1e-3) & (i < 1000)
+
+        def body(c):
+            x, i = c
+            return x * 0.5 + jnp.float32(1e-4) * jnp.cos(x), i + 1
+        return lax.while_loop(cond, body, (x, 0))
+    exe = check(f, arr(np.linspace(-2, 2, 300).astype(np.float32)), ulps=8)
+    assert _native(exe) == 1
+    # No iteration at all: the results are the initial carries.
+    exe = check(f, arr(np.zeros(300, np.float32)))
+    assert _native(exe) == 1
+
+
+def test_carries_passed_through_swapped_and_stacked():
+    def f(a, b, xs):
+        def body(c, x):
+            a, b, k = c
+            # swap (copies), a carry that is also a stacked output, a literal carry
+            return (b, a + x, np.int32(3)), (a, k)
+        return lax.scan(body, (a, b, np.int32(0)), xs)
+    xs = np.arange(21 * 6, dtype=np.float32).reshape(21, 6)
+    exe = check(f, arr(np.ones(6, np.float32)), arr(np.full(6, 2.0, np.float32)), arr(xs))
+    assert _native(exe) == 1
+
+
+def test_integer_and_bool_carries_are_exact():
+    def f(x, m):
+        def body(i, c):
+            x, m = c
+            x = (x * np.uint32(1664525) + np.uint32(1013904223)) ^ (x >> np.uint32(7))
+            return x, m ^ ((x & np.uint32(1)) == np.uint32(1))
+        return lax.fori_loop(0, 333, body, (x, m))
+    x = np.arange(100, dtype=np.uint32)
+    exe = check(f, arr(x), arr(np.zeros(100, bool)))
+    assert _native(exe) == 1
+
+
+def test_captured_constant_arrays():
+    w = np.linspace(0.5, 1.5, 64).astype(np.float32)
+    exe = check(lambda x: lax.fori_loop(0, 20, lambda i, c: c * w + 1.0, x),
+                arr(np.zeros(64, np.float32)), ulps=4)
+    assert _native(exe) == 1
+
+
+def test_loops_that_stay_python_driven():
+    # A body with an equation run by its impl (dot through BLAS)...
+    m = np.eye(16, dtype=np.float32) * 0.5
+    exe = check(lambda x: lax.fori_loop(0, 5, lambda i, c: jnp.dot(m, c) + 1.0, x),
+                arr(np.ones(16, np.float32)), ulps=4)
+    assert _native(exe) == 0
+    # ... and iterations big enough to split over threads.
+    n = loops_array.MAX_ITERATION_WORK
+    exe = check(lambda x: lax.fori_loop(0, 2, lambda i, c: c * 0.5 + 1.0, x),
+                arr(np.ones(n, np.float32)))
+    assert _native(exe) == 0
+
+
+def test_gradient_of_a_scan():
+    xs = np.random.RandomState(1).standard_normal((30, 16)).astype(np.float32)
+
+    def loss(w, xs):
+        def body(h, x):
+            h = jnp.tanh(h * w + x)
+            return h, jnp.sum(h * h)
+        h, ys = lax.scan(body, jnp.zeros(16, jnp.float32), xs)
+        return jnp.sum(ys) + jnp.sum(h)
+    w = np.linspace(0.1, 0.9, 16).astype(np.float32)
+    exe = check(pyjax.grad(loss), arr(w), arr(xs), ulps=64, atol=1e-5)
+    assert _native(exe) >= 1
+
+
+def test_jit_end_to_end_against_numpy():
+    def f(x):
+        return lax.fori_loop(0, 100, lambda i, c: c - 0.1 * (c * c - 2.0), x)
+    x = np.linspace(0.5, 2.0, 1000).astype(np.float32)
+    ref = x.copy()
+    for _ in range(100):
+        ref = (ref - np.float32(0.1) * (ref * ref - np.float32(2.0))).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(pyjax.jit(f)(x)), ref, rtol=1e-6)
