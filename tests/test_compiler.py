@@ -585,16 +585,6 @@ def test_disk_cache_serves_a_second_process(tmp_path):
     assert second[1] == f"0 {compiled}"  # the second process compiles nothing
 
 
-def test_threads_and_chunks_agree():
-    x = np.random.RandomState(20).standard_normal((2000, 1100)).astype(np.float32)
-    exe = check(lambda a: ew.mul_p.bind(ew.tanh_p.bind(a), a), arr(x), ulps=4, kernels=1)
-    call = exe.kernels[0][1]
-    single = call.fn
-    out = np.empty_like(x)
-    single((x, out), 0, call.layout.dims[0], 0)
-    np.testing.assert_array_equal(out, exe([x])[0])
-
-
 # ----------------------------------------------------------------------------------------------
 # Property-based: random programs over every primitive with a codegen rule
 

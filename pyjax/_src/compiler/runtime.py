@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import platform
+import sys
 import threading
 import warnings
 
@@ -32,6 +34,7 @@ PARALLEL_WORK = 1 << 19   # (elements x ops) above which a kernel is split over 
 CHUNK_WORK = 1 << 20      # work per chunk of a split reduced dimension
 MAX_CHUNKS = 16
 CHUNKS_PER_THREAD = 4     # chunks of a split elementwise kernel, per thread (load balance)
+NATIVE_POOL = os.environ.get("PYJAX_NATIVE_THREADS", "1") != "0"
 UPGRADE_AFTER = 8         # calls after which a kernel's fast-generated code is replaced
 
 _KERNEL_TYPE = ctypes.CFUNCTYPE(None, ctypes.py_object, ctypes.c_int64, ctypes.c_int64,
@@ -48,8 +51,9 @@ def abi_ok():
 
 
 class _Worker:
-    """A thread that runs chunks of kernels handed to it; two locks used as binary semaphores
-    make a hand-off much cheaper than a thread pool's futures and queues."""
+    """A Python thread that runs chunks of kernels handed to it (where the native pool is not
+    available); two locks used as binary semaphores make a hand-off cheaper than a thread
+    pool's futures and queues."""
 
     def __init__(self, n):
         self.go, self.done = threading.Lock(), threading.Lock()
@@ -81,8 +85,48 @@ class _Worker:
             raise exc
 
 
+class _NativePool:
+    """The native thread pool (llvm/threads.py): one ctypes call runs a whole kernel."""
+
+    def __init__(self):
+        from pyjax._src.compiler import llvm
+        from pyjax._src.compiler.llvm import threads
+        addrs = llvm.build_thread_pool()
+        self.mem = (ctypes.c_int64 * threads.WORDS)()
+        self.run = _POOL_RUN_TYPE(addrs["pjpool_run"])
+        libc = ctypes.CDLL(None)
+        create = libc.pthread_create
+        create.argtypes = [ctypes.c_void_p] * 4
+        create.restype = ctypes.c_int
+        self.threads = []
+        for _ in range(NUM_THREADS - 1):
+            tid = ctypes.c_ulong()
+            if create(ctypes.addressof(tid), None, addrs["pjpool_worker"],
+                      ctypes.addressof(self.mem)) == 0:
+                self.threads.append(tid)
+
+    def __call__(self, addr, bufs, ranges, n):
+        self.run(ctypes.addressof(self.mem), addr, bufs, ranges, n)
+
+
+_POOL_RUN_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.py_object,
+                                  ctypes.c_void_p, ctypes.c_int64)
 _workers = None
+_pool = None
 _workers_lock = threading.Lock()  # one kernel at a time uses the workers
+
+
+def _native_pool():
+    """The native pool, or None where it cannot run (it is x86-64 Linux code)."""
+    global _pool
+    if _pool is None:
+        _pool = False
+        if NATIVE_POOL and sys.platform == "linux" and platform.machine() == "x86_64":
+            try:
+                _pool = _NativePool()
+            except Exception as e:  # the Python workers still work
+                warnings.warn(f"pyjax: native kernel threads unavailable ({e})", RuntimeWarning)
+    return _pool or None
 
 
 def _get_workers():
@@ -92,15 +136,20 @@ def _get_workers():
     return _workers
 
 
-def run_ranges(fn, bufs, ranges):
+def run_ranges(fn, bufs, ranges, addr=None, packed=None):
     """Call fn on every (start, stop, chunk), spread over the threads: each thread takes the
     next chunk not yet taken, so a worker that wakes up late does less (the results do not
-    depend on which thread runs which chunk)."""
+    depend on which thread runs which chunk). ``addr``/``packed``: fn's address and the
+    ranges as a ctypes array of int64 triples, for the native pool."""
     if len(ranges) == 1 or NUM_THREADS == 1 or not _workers_lock.acquire(blocking=False):
         for s, e, c in ranges:  # (also when another thread's kernel has the workers)
             fn(bufs, s, e, c)
         return
     try:
+        pool = _native_pool() if packed is not None else None
+        if pool is not None:
+            pool(addr, bufs, packed, len(ranges))
+            return
         todo = iter(ranges)  # shared: next() on a list iterator is atomic under the GIL
 
         def drain():
@@ -180,6 +229,8 @@ class KernelCall:
         self.ranges = [(s, e, c) for c, (s, e) in enumerate(_split(d0, chunks, align))] \
             if d0 else [(0, 0, 0)]
         self.n_chunks = len(self.ranges)
+        self.packed = (ctypes.c_int64 * (3 * self.n_chunks))(
+            *[x for r in self.ranges for x in r]) if self.n_chunks > 1 else None
 
     def _reduction_buffers(self):
         bufs, results = [], []
@@ -222,7 +273,7 @@ class KernelCall:
             return outs + reds
         rbufs, results = self._reduction_buffers()
         bufs = (*ins, *outs, *rbufs)
-        run_ranges(self.fn, bufs, self.ranges)
+        run_ranges(self.fn, bufs, self.ranges, self.addr, self.packed)
         for r, shape, vb, ib in results:
             outs.append(self._finish(r, shape, vb, ib))
         return outs

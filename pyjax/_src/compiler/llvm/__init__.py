@@ -119,3 +119,15 @@ def _build_module(keys, units, offsets, fast):
 def kernel_ir_text(spec, offsets):
     """The LLVM IR of one kernel or loop (unoptimised, as emitted), for introspection."""
     return module_text([("kernel", _unit(spec)[3])], offsets)
+
+
+def build_thread_pool():
+    """{name: address} of the native thread pool's functions (llvm/threads.py)."""
+    from pyjax._src.compiler.llvm import threads
+    with _lock:
+        key = target.cache_key(["thread pool", threads.IR])
+        obj = target.disk_get(key)
+        if obj is None:
+            obj, _ = target.compile_ir(threads.IR)
+            target.disk_put(key, obj)
+        return target.load_object(obj, ["pjpool_worker", "pjpool_run"])
