@@ -174,3 +174,18 @@ def test_jit_end_to_end_against_numpy():
     for _ in range(100):
         ref = (ref - np.float32(0.1) * (ref * ref - np.float32(2.0))).astype(np.float32)
     np.testing.assert_allclose(np.asarray(pyjax.jit(f)(x)), ref, rtol=1e-6)
+
+
+def test_nested_loops_run_inside_the_outer_native_loop():
+    def f(x, a):
+        def outer(i, c):
+            x, a = c
+            # an inner loop over arrays and an inner loop over scalars
+            x = lax.fori_loop(0, 4, lambda j, y: y * 0.9 + jnp.cos(y) * 0.1 + j, x)
+            a = lax.fori_loop(0, 3, lambda j, b: b * 0.5 + 1.0, a)
+            return x + a, a
+        return lax.fori_loop(0, 10, outer, (x, a))
+    exe = check(f, arr(np.linspace(-1, 1, 100).astype(np.float32)),
+                arr(np.asarray(2.0, np.float32)), ulps=16)
+    assert _native(exe) == 1
+    assert exe.plan.stats["fallback_eqns"] == 0

@@ -36,7 +36,8 @@ MAX_ITERATION_WORK = 1 << 19
 class Program:
     """A loop body as kernels over refs (see the module docstring).
 
-    kernels: [(KernelSpec, layout, lanes, [ref of each buffer it takes])]; converts:
+    kernels: [(KernelSpec, layout, lanes, [ref of each buffer it takes])], or a nested native
+    loop's (LoopSpec/ArrayLoopSpec, None, 1, refs); converts:
     [(kernel number, dst ref, src ref, count, src dtype, dst dtype)], run after that kernel;
     copies: [(dst ref, src ref or Literal, nbytes)], run after the kernels; result: the ref
     (or Literal) of the first output (a while condition's predicate).
@@ -49,7 +50,8 @@ class Program:
     def text(self):
         lines = []
         for n, (spec, _, lanes, refs) in enumerate(self.kernels):
-            lines += [f"kernel {n} lanes={lanes} refs={refs}", spec.kir.text()]
+            body = spec.kir.text() if hasattr(spec, "kir") else spec.text()
+            lines += [f"kernel {n} lanes={lanes} refs={refs}", body]
         lines += [f"convert {c}" for c in self.converts]
         lines += [f"copy {d} <- {_ref_text(s)} {n}" for d, s, n in self.copies]
         lines.append(f"result {_ref_text(self.result)}")
@@ -88,6 +90,7 @@ class ArrayLoopSpec:
             self.add_scratch(v.aval)
 
     def add_scratch(self, aval, shape=None, dtype=None):
+        """The ref of a new scratch buffer (of ``aval``'s shape and dtype unless given)."""
         self.scratch.append((tuple(aval.shape if shape is None else shape),
                              np.dtype(aval.dtype if dtype is None else dtype)))
         return ("scratch", len(self.scratch) - 1)
@@ -97,8 +100,16 @@ class ArrayLoopSpec:
         return ("fold", len(self.folds) - 1)
 
     def work(self):
-        return sum(kmod.kernel_work(k[0].kir) for p in self.programs.values()
-                   for k in p.kernels)
+        """Element-operations per iteration (a nested loop counts as its per-iteration work
+        times its trip count, or its length for a while loop: unknown, so counted once)."""
+        total = 0
+        for p in self.programs.values():
+            for k, *_ in p.kernels:
+                if hasattr(k, "kir"):
+                    total += kmod.kernel_work(k.kir)
+                elif hasattr(k, "programs"):
+                    total += k.work() * max(1, k.length)
+        return total
 
     def text(self):
         head = (f"array loop {self.kind} length={self.length} reverse={self.reverse} "
@@ -121,7 +132,7 @@ def _program(spec, closed, arg_refs, targets):
     if len(opt.eqns) > MAX_EQNS:
         return None
     plan = fusion.fuse(opt, kernels_only=True)
-    if any(kind != "kernel" or not hasattr(item, "kir") for kind, item in plan.steps):
+    if any(kind != "kernel" for kind, _ in plan.steps):
         return None
     ref_of = {}
     for v, val in zip(opt.constvars, folded):
@@ -138,6 +149,16 @@ def _program(spec, closed, arg_refs, targets):
             direct[v] = t
     prog = Program()
     for n, (_, k) in enumerate(plan.steps):
+        if not hasattr(k, "kir"):  # a nested native loop
+            refs = [spec.add_fold(np.asarray(v.val, v.aval.dtype)) if type(v) is Literal
+                    else ref_of[v] for v in k.in_vars]
+            for v in k.out_vars:
+                ref_of[v] = direct.get(v) or spec.add_scratch(v.aval)
+                refs.append(ref_of[v])
+            refs += [spec.add_scratch(None, s, d) for s, d in getattr(k, "scratch", ())]
+            refs += [spec.add_fold(a) for a in getattr(k, "folds", ())]
+            prog.kernels.append((k, None, 1, refs))
+            continue
         layout = kmod.Layout(k.kir)
         if layout.size == 0:
             return None

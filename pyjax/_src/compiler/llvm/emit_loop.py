@@ -27,18 +27,18 @@ def _run(f, kir, args):
 
 
 def emit_loop(module, spec, name, tuple_item_offset, array_data_offset):
+    emit_loop_function(module, spec, name, (tuple_item_offset, array_data_offset))
+
+
+def emit_loop_function(module, spec, name, offsets):
+    """The function of a LoopSpec or an ArrayLoopSpec; ``offsets`` as load_data_pointer's (None:
+    an internal function called by an enclosing array loop)."""
     if hasattr(spec, "programs"):
-        return emit_array_loop(module, spec, name, (tuple_item_offset, array_data_offset))
+        return emit_array_loop(module, spec, name, offsets)
     f = Func(module, 1)
     f.cur = "entry"
     n_in, n_out = len(spec.in_vars), len(spec.out_vars)
-    data = []
-    for b in range(n_in + n_out):
-        ip = f.emit("ptr", f"getelementptr inbounds i8, ptr %args, i64 "
-                           f"{tuple_item_offset + 8 * b}")
-        item = f.emit("ptr", f"load ptr, ptr {ip.name}, align 8")
-        dp = f.emit("ptr", f"getelementptr inbounds i8, ptr {item.name}, i64 {array_data_offset}")
-        data.append(f.emit("ptr", f"load ptr, ptr {dp.name}, align 8"))
+    data = [load_data_pointer(f, b, offsets) for b in range(n_in + n_out)]
     ins, outs = data[:n_in], data[n_in:]
 
     def scalar(i):
@@ -83,9 +83,7 @@ def emit_loop(module, spec, name, tuple_item_offset, array_data_offset):
     for j, c in enumerate(final):
         _scalar_store(f, outs[j], _i64(0), c, spec.out_dtypes[j])
     f.stmt("ret void")
-    header = (f"define void @{name}(ptr noalias nocapture readonly %args, i64 %start, "
-              f"i64 %stop, i64 %chunk) nounwind {{")
-    module.functions.append("\n".join([header, "entry:"] + f.lines + ["}"]))
+    finish_function(module, f, name, internal=offsets is None)
 
 
 def emit_array_loop(module, spec, name, offsets):
@@ -105,7 +103,10 @@ def emit_array_loop(module, spec, name, offsets):
     for key, prog in spec.programs.items():
         for n, (k, layout, lanes, refs) in enumerate(prog.kernels):
             kname = f"{name}_{key}{n}"
-            emit_kernel(module, k.kir, layout, kname, lanes, 0, 0, direct=True)
+            if layout is None:  # a nested loop
+                emit_loop_function(module, k, kname, None)
+            else:
+                emit_kernel(module, k.kir, layout, kname, lanes, 0, 0, direct=True)
             sites[key, n] = (kname, f.emit("ptr", f"alloca [{len(refs)} x ptr], align 8"))
     memmove = "llvm.memmove.p0.p0.i64"
     module.declare(memmove, "void", ["ptr", "ptr", "i64", "i1"])
@@ -128,7 +129,8 @@ def emit_array_loop(module, spec, name, offsets):
             for b, ref in enumerate(refs):
                 slot = f.emit("ptr", f"getelementptr inbounds ptr, ptr {arr.name}, i64 {b}")
                 f.stmt(f"store ptr {ptr(ref).name}, ptr {slot.name}, align 8")
-            f.stmt(f"call void @{kname}(ptr {arr.name}, i64 0, i64 {layout.dims[0]}, i64 0)")
+            stop = 1 if layout is None else layout.dims[0]
+            f.stmt(f"call void @{kname}(ptr {arr.name}, i64 0, i64 {stop}, i64 0)")
             for m, dst_ref, src_ref, count, src_dt, dst_dt in prog.converts:
                 if m == n:
                     d, s = ptr(dst_ref), ptr(src_ref)
@@ -186,7 +188,7 @@ def emit_array_loop(module, spec, name, offsets):
         f.call(memmove, "void", [outs[j], final[j], _i64(spec.carry_bytes[j]),
                                  Val("false", "i1")])
     f.stmt("ret void")
-    finish_function(module, f, name)
+    finish_function(module, f, name, internal=offsets is None)
 
 
 def _swapped(f, dst, results, scratch):
