@@ -17,7 +17,9 @@ import pyjax
 from pyjax._src import config as config_mod
 from pyjax._src import tree as tree_util
 from pyjax._src.array import ArrayImpl
+from pyjax._src.primitives import dynamic_slicing as DS
 from pyjax._src.primitives import elementwise as ew
+from pyjax._src.primitives import joining as J
 from pyjax._src.primitives import reductions as R
 from pyjax._src.primitives import structural as S
 from pyjax._src.test_util import check_grads, numerical_jvp
@@ -174,7 +176,7 @@ def test_slice(shape, start, limit, strides):
     ([(2, 2, 2), (2, 2, 1)], 2),
 ])
 def test_concatenate(shapes, dim):
-    f = lambda *xs: S.concatenate(xs, dim)  # noqa: E731
+    f = lambda *xs: J.concatenate(xs, dim)  # noqa: E731
     xs = [rand(RNG, s) for s in shapes]
     check_all(f, xs)
     check_all(lambda *xs: square(f(*xs)), xs, linear=False)
@@ -183,19 +185,19 @@ def test_concatenate(shapes, dim):
 def test_concatenate_partly_nonlinear():
     # Only some operands depend on the input: the others have no cotangent.
     c = rand(RNG, (2, 3))
-    f = lambda x: S.concatenate([c, x, c], 0)  # noqa: E731
+    f = lambda x: J.concatenate([c, x, c], 0)  # noqa: E731
     x = rand(RNG, (1, 3))
     check_all(lambda x: square(f(x)), [x], linear=False)
-    check_grads(lambda x, y: S.concatenate([x, S.broadcast_in_dim(y, (2, 3), ())], 0),
+    check_grads(lambda x, y: J.concatenate([x, S.broadcast_in_dim(y, (2, 3), ())], 0),
                 [x, rand(RNG, ())], 2)
-    g = pyjax.grad(lambda x: R.reduce_sum(S.concatenate([c, x], 0), (0, 1)))(x)
+    g = pyjax.grad(lambda x: R.reduce_sum(J.concatenate([c, x], 0), (0, 1)))(x)
     np.testing.assert_array_equal(_np(g), np.ones((1, 3)))
 
 
 @pytest.mark.parametrize("shape, sizes, axis", [((5,), (2, 3), 0), ((3, 6), (1, 0, 5), 1),
                                                 ((4, 2), (4,), 0), ((2, 5, 2), (2, 2, 1), 1)])
 def test_split(shape, sizes, axis):
-    f = lambda x: S.split(x, sizes, axis)  # noqa: E731
+    f = lambda x: J.split(x, sizes, axis)  # noqa: E731
     x = rand(RNG, shape)
     check_all(lambda x: tuple(f(x)), [x])
     check_all(lambda x: [square(p) for p in f(x)], [x], linear=False)
@@ -215,7 +217,7 @@ PAD_CONFIGS = [
 
 @pytest.mark.parametrize("shape, config", PAD_CONFIGS)
 def test_pad(shape, config):
-    f = lambda x, v: S.pad(x, v, config)  # noqa: E731
+    f = lambda x, v: J.pad(x, v, config)  # noqa: E731
     args = [rand(RNG, shape), rand(RNG, ())]
     check_all(f, args)
     check_all(lambda x, v: square(f(x, v)), args, linear=False)
@@ -226,7 +228,7 @@ def test_pad(shape, config):
 
 def test_pad_value_gradient_counts_padding():
     x = arr(np.arange(3.))
-    g = pyjax.grad(lambda v: R.reduce_sum(S.pad(x, v, [(2, -1, 1)]), (0,)))(arr(1.5))
+    g = pyjax.grad(lambda v: R.reduce_sum(J.pad(x, v, [(2, -1, 1)]), (0,)))(arr(1.5))
     # Output: [v, v, 0, v, 1, v] (the trailing 2 cut off): 4 padding elements.
     assert float(g) == 4.0
 
@@ -239,7 +241,7 @@ def test_pad_value_gradient_counts_padding():
     ((4, 5), (-10, 7), (3, 1)), ((3, 3), (0, 0), (0, 2)), ((3,), (1,), (3,)),
 ])
 def test_dynamic_slice(shape, start, sizes):
-    f = lambda x: S.dynamic_slice(x, start, sizes)  # noqa: E731
+    f = lambda x: DS.dynamic_slice(x, start, sizes)  # noqa: E731
     x = rand(RNG, shape)
     check_all(f, [x])
     check_all(lambda x: square(f(x)), [x], linear=False)
@@ -250,14 +252,14 @@ def test_dynamic_slice_traced_indices():
 
     @pyjax.jit
     def f(x, i, j):
-        return square(S.dynamic_slice(x, (i, j), (2, 3)))
+        return square(DS.dynamic_slice(x, (i, j), (2, 3)))
 
     for i, j in [(1, 0), (4, 3), (-1, 0)]:
         ii, jj = arr(np.int32(i)), arr(np.int32(j))
         check_grads(lambda x: f(x, ii, jj), [x], 2)
-        check_transpose(lambda x: S.dynamic_slice(x, (ii, jj), (2, 3)), [x])
+        check_transpose(lambda x: DS.dynamic_slice(x, (ii, jj), (2, 3)), [x])
         g = pyjax.grad(lambda x: R.reduce_sum(f(x, ii, jj), (0, 1)))(x)
-        expected = pyjax.grad(lambda x: R.reduce_sum(square(S.dynamic_slice(x, (i, j), (2, 3))),
+        expected = pyjax.grad(lambda x: R.reduce_sum(square(DS.dynamic_slice(x, (i, j), (2, 3))),
                                                      (0, 1)))(x)
         np.testing.assert_allclose(_np(g), _np(expected))
 
@@ -267,7 +269,7 @@ def test_dynamic_slice_traced_indices():
     ((4, 5), (4, 1), (2, -7)), ((3,), (0,), (1,)), ((3, 2), (3, 2), (0, 0)),
 ])
 def test_dynamic_update_slice(shape, ushape, start):
-    f = lambda x, u: S.dynamic_update_slice(x, u, start)  # noqa: E731
+    f = lambda x, u: DS.dynamic_update_slice(x, u, start)  # noqa: E731
     args = [rand(RNG, shape), rand(RNG, ushape)]
     check_all(f, args)
     check_all(lambda x, u: square(f(x, u)), args, linear=False)
@@ -278,7 +280,7 @@ def test_dynamic_update_slice(shape, ushape, start):
 
 def test_dynamic_update_slice_overwritten_operand_has_zero_gradient():
     x = arr(np.arange(5.))
-    f = lambda x, u: R.reduce_sum(S.dynamic_update_slice(x, u, (4,)), (0,))  # noqa: E731
+    f = lambda x, u: R.reduce_sum(DS.dynamic_update_slice(x, u, (4,)), (0,))  # noqa: E731
     gx, gu = pyjax.grad(f, (0, 1))(x, arr(np.ones(2)))
     np.testing.assert_array_equal(_np(gx), [1, 1, 1, 0, 0])  # start clamped to 3
     np.testing.assert_array_equal(_np(gu), [1, 1])
@@ -305,12 +307,12 @@ F32_CASES = {
     "squeeze": lambda x: S.squeeze(S.reshape(x, (1, 3, 4)), (0,)),
     "rev": lambda x: S.rev(x, (0, 1)),
     "slice": lambda x: S.slice(x, (0, 1), (3, 4), (2, 2)),
-    "concatenate": lambda x: S.concatenate([x, S.rev(x, (1,))], 0),
-    "split": lambda x: S.split(x, (1, 3), 1)[1],
-    "pad": lambda x: S.pad(x, S.convert(0.5, S.core.get_aval(x).dtype, False),
+    "concatenate": lambda x: J.concatenate([x, S.rev(x, (1,))], 0),
+    "split": lambda x: J.split(x, (1, 3), 1)[1],
+    "pad": lambda x: J.pad(x, S.convert(0.5, S.core.get_aval(x).dtype, False),
                            [(1, -1, 1), (0, 2, 0)]),
-    "dynamic_slice": lambda x: S.dynamic_slice(x, (1, 2), (2, 2)),
-    "dynamic_update_slice": lambda x: S.dynamic_update_slice(
+    "dynamic_slice": lambda x: DS.dynamic_slice(x, (1, 2), (2, 2)),
+    "dynamic_update_slice": lambda x: DS.dynamic_update_slice(
         x, S.slice(x, (0, 0), (2, 2)), (1, 1)),
 }
 
@@ -346,9 +348,9 @@ def test_gradient_dtypes_and_jit(name, dtype):
 
 def test_vjp_of_jit_with_several_structural_ops():
     def f(x, y):
-        z = S.concatenate([S.pad(x, np.float64(0.), [(1, 0, 1), (0, 1, 0)]),
+        z = J.concatenate([J.pad(x, np.float64(0.), [(1, 0, 1), (0, 1, 0)]),
                            S.broadcast_in_dim(y, (1, 4), (1,))], 0)
-        return S.dynamic_update_slice(z, S.rev(S.slice(z, (0, 0), (2, 2)), (0,)), (3, 1))
+        return DS.dynamic_update_slice(z, S.rev(S.slice(z, (0, 0), (2, 2)), (0,)), (3, 1))
 
     args = [rand(RNG, (2, 3)), rand(RNG, (4,))]
     check_all(f, args)
@@ -360,7 +362,7 @@ def test_every_primitive_of_these_families_has_rules():
     from pyjax._src.primitives import indexing, linear, scatter, sorting
     # Not linear in any operand (or without operands): no transpose rule, as in JAX.
     nonlinear = {"iota", "sort", "top_k", "scatter-min", "scatter-max"}
-    prims = {v for m in (S, indexing, scatter, linear, sorting) for v in vars(m).values()
+    prims = {v for m in (S, J, DS, indexing, scatter, linear, sorting) for v in vars(m).values()
              if isinstance(v, Primitive)}
     assert len(prims) >= 22
     for p in prims:

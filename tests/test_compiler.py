@@ -17,6 +17,7 @@ from pyjax._src.config import config
 from pyjax._src.compiler import executable, fusion
 from pyjax._src.interpreters import staging
 from pyjax._src.primitives import elementwise as ew
+from pyjax._src.primitives import joining
 from pyjax._src.primitives import reductions as red
 from pyjax._src.primitives import structural as st
 from compiler_helpers import arr, assert_close, check, run_both, special_floats
@@ -755,8 +756,8 @@ def build_program(shape, steps, reduce_axes, red_kind):
                     out = st.reshape(st.slice(big, (k,) + (0,) * nd, (k + 1,) + shape), shape)
                 else:  # every other element of [x, f(x)] along the last axis
                     other = ew.not_p.bind(x) if dt.kind in "biu" else ew.neg_p.bind(x)
-                    big = st.concatenate([x, other], nd - 1) if shape[-1] == 1 else \
-                        st.concatenate([x, other, x], nd - 1)
+                    big = joining.concatenate([x, other], nd - 1) if shape[-1] == 1 else \
+                        joining.concatenate([x, other, x], nd - 1)
                     k = (r // 2) % 2
                     out = st.slice(big, (0,) * (nd - 1) + (k,), big.shape, (1,) * (nd - 1) + (
                         2 if shape[-1] > 1 else 1,))

@@ -7,6 +7,8 @@ import pytest
 
 from pyjax._src import core
 from pyjax._src.api import make_jaxpr
+from pyjax._src.primitives import dynamic_slicing as DS
+from pyjax._src.primitives import joining as J
 from pyjax._src.primitives import structural as S
 from helpers import DTYPE_IDS, DTYPES, arr, assert_close, check, raises_both
 from helpers import rand as _rand
@@ -181,48 +183,48 @@ def test_slice_errors_weak_and_printing():
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
 def test_concatenate(dtype):
     xs = [rand((2, 3), dtype, seed=i) for i in range(3)]
-    check(lambda *a: S.concatenate(a, 0), [arr(x) for x in xs], np.concatenate(xs, 0))
-    check(lambda *a: S.concatenate(a, 1), [arr(x) for x in xs], np.concatenate(xs, 1))
+    check(lambda *a: J.concatenate(a, 0), [arr(x) for x in xs], np.concatenate(xs, 0))
+    check(lambda *a: J.concatenate(a, 1), [arr(x) for x in xs], np.concatenate(xs, 1))
     e = rand((2, 0), dtype)
-    check(lambda a, b: S.concatenate([a, b], 1), [arr(e), arr(xs[0])], xs[0])
+    check(lambda a, b: J.concatenate([a, b], 1), [arr(e), arr(xs[0])], xs[0])
     one = arr(xs[0])
-    assert S.concatenate([one], 0) is one
+    assert J.concatenate([one], 0) is one
 
 
 def test_concatenate_weak_and_errors():
     w = arr(np.ones(2, np.float32), True)
     s = arr(np.ones(2, np.float32))
-    assert S.concatenate([w, w], 0).weak_type
-    assert not S.concatenate([w, s], 0).weak_type
-    raises_both(lambda a, b: S.concatenate([a, b], 0), [s, arr(np.ones(2, np.int32))],
+    assert J.concatenate([w, w], 0).weak_type
+    assert not J.concatenate([w, s], 0).weak_type
+    raises_both(lambda a, b: J.concatenate([a, b], 0), [s, arr(np.ones(2, np.int32))],
                 TypeError, r"^lax.concatenate requires arguments to have the same dtypes, got "
                 r"float32, int32\. \(Tip: jnp.concatenate is a similar function that does "
                 r"automatic type promotion on inputs\)\.$")
-    raises_both(lambda a, b: S.concatenate([a, b], 0), [s, arr(np.ones((2, 1), np.float32))],
+    raises_both(lambda a, b: J.concatenate([a, b], 0), [s, arr(np.ones((2, 1), np.float32))],
                 TypeError, "Cannot concatenate arrays with different numbers of dimensions")
-    raises_both(lambda a, b: S.concatenate([a, b], 1),
+    raises_both(lambda a, b: J.concatenate([a, b], 1),
                 [arr(np.ones((2, 1), np.float32)), arr(np.ones((3, 1), np.float32))],
                 TypeError, "Cannot concatenate arrays with shapes that differ in dimensions")
-    raises_both(lambda a: S.concatenate([a, a], 1), [s], TypeError,
+    raises_both(lambda a: J.concatenate([a, a], 1), [s], TypeError,
                 r"concatenate dimension out of bounds: dimension 1 for shapes \(2,\), \(2,\)\.")
     with pytest.raises(ValueError, match="concatenate requires a non-empty sequences of arrays"):
-        S.concatenate([], 0)
+        J.concatenate([], 0)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
 def test_split(dtype):
     x = rand((2, 6), dtype)
-    check(lambda a: S.split(a, (1, 0, 5), axis=-1), [arr(x)],
+    check(lambda a: J.split(a, (1, 0, 5), axis=-1), [arr(x)],
           [x[:, :1], x[:, 1:1], x[:, 1:]])
-    check(lambda a: S.split(a, (2,)), [arr(x)], [x])
+    check(lambda a: J.split(a, (2,)), [arr(x)], [x])
 
 
 def test_split_weak_and_errors():
     w = arr(np.ones(4, np.float32), True)
-    assert all(o.weak_type for o in S.split(w, (1, 3)))
-    raises_both(lambda a: S.split(a, (1, 2)), [w], ValueError,
+    assert all(o.weak_type for o in J.split(w, (1, 3)))
+    raises_both(lambda a: J.split(a, (1, 2)), [w], ValueError,
                 r"Sum of sizes 3 must be equal to dimension 0 of the operand shape \[4\]")
-    raises_both(lambda a: S.split(a, (-1, 5)), [w], ValueError,
+    raises_both(lambda a: J.split(a, (-1, 5)), [w], ValueError,
                 r"Sizes passed to split must be nonnegative, got \[-1, 5\]")
 
 
@@ -252,28 +254,28 @@ PAD_CASES = [[(1, 2, 0)], [(0, 0, 1)], [(-1, -2, 0)], [(2, -3, 2)], [(-4, 1, 1)]
 def test_pad(dtype, config):
     x = rand((5,) if len(config) == 1 else (3, 4), dtype)
     v = rand((), dtype, seed=7)
-    check(lambda a, b: S.pad(a, b, config), [arr(x), arr(v)], pad_reference(x, v, config))
+    check(lambda a, b: J.pad(a, b, config), [arr(x), arr(v)], pad_reference(x, v, config))
 
 
 def test_pad_empty_scalar_weak_and_errors():
     e = np.zeros((0,), np.float32)
-    check(lambda a: S.pad(a, np.float32(2), [(1, 2, 3)]), [arr(e)], np.full(3, 2, np.float32))
-    check(lambda a: S.pad(a, np.float32(2), []), [arr(np.float32(5))], np.float32(5))
+    check(lambda a: J.pad(a, np.float32(2), [(1, 2, 3)]), [arr(e)], np.full(3, 2, np.float32))
+    check(lambda a: J.pad(a, np.float32(2), []), [arr(np.float32(5))], np.float32(5))
     w = arr(np.ones(2, np.float32), True)
-    assert S.pad(w, 0.0, [(1, 1, 0)]).weak_type
-    assert not S.pad(w, np.float32(0), [(1, 1, 0)]).weak_type
-    assert not S.pad(arr(np.ones(2, np.float32)), 0.0, [(1, 1, 0)]).weak_type
-    raises_both(lambda a: S.pad(a, np.int32(0), [(1, 1, 0)]), [w], TypeError,
+    assert J.pad(w, 0.0, [(1, 1, 0)]).weak_type
+    assert not J.pad(w, np.float32(0), [(1, 1, 0)]).weak_type
+    assert not J.pad(arr(np.ones(2, np.float32)), 0.0, [(1, 1, 0)]).weak_type
+    raises_both(lambda a: J.pad(a, np.int32(0), [(1, 1, 0)]), [w], TypeError,
                 "pad operand and padding_value must be same dtype: got float32 and int32.")
-    raises_both(lambda a: S.pad(a, np.float32(0), [(1, 1, -1)]), [w], ValueError,
+    raises_both(lambda a: J.pad(a, np.float32(0), [(1, 1, -1)]), [w], ValueError,
                 "interior padding in padding_config must be nonnegative")
-    raises_both(lambda a: S.pad(a, np.float32(0), [(-2, -1, 0)]), [w], ValueError,
+    raises_both(lambda a: J.pad(a, np.float32(0), [(-2, -1, 0)]), [w], ValueError,
                 "Dimension size after padding is not at least 0")
-    raises_both(lambda a: S.pad(a, np.float32(0), []), [w], ValueError,
+    raises_both(lambda a: J.pad(a, np.float32(0), []), [w], ValueError,
                 "length of padding_config must equal the number of axes of operand")
-    raises_both(lambda a: S.pad(a, np.ones(1, np.float32), [(0, 0, 0)]), [w], ValueError,
+    raises_both(lambda a: J.pad(a, np.ones(1, np.float32), [(0, 0, 0)]), [w], ValueError,
                 "padding_value must be a scalar")
-    text = str(make_jaxpr(lambda a: S.pad(a, 0.0, [(1, 2, 0)]))(np.ones(2, np.float32)))
+    text = str(make_jaxpr(lambda a: J.pad(a, 0.0, [(1, 2, 0)]))(np.ones(2, np.float32)))
     assert "pad[padding_config=((1, 2, 0),)] a 0.0:f32[]" in text
 
 
@@ -322,9 +324,9 @@ def test_dynamic_slice(dtype, shape, starts, sizes):
     s = clamp_starts(starts, shape, sizes)
     expected = x[tuple(slice(a, a + n) for a, n in zip(s, sizes))]
     # Static Python ints, and traced int32 indices (the negative ones wrap in the jaxpr).
-    check(lambda a: S.dynamic_slice(a, starts, sizes), [arr(x)], expected)
+    check(lambda a: DS.dynamic_slice(a, starts, sizes), [arr(x)], expected)
     idx = [arr(np.int32(v)) for v in starts]
-    check(lambda a, *i: S.dynamic_slice(a, i, sizes), [arr(x), *idx], expected)
+    check(lambda a, *i: DS.dynamic_slice(a, i, sizes), [arr(x), *idx], expected)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
@@ -337,65 +339,65 @@ def test_dynamic_update_slice(dtype, shape, starts, sizes):
     expected[tuple(slice(a, a + n) for a, n in zip(s, sizes))] = u
     before = x.copy()
     xa = arr(x)
-    check(lambda a, b: S.dynamic_update_slice(a, b, starts), [xa, arr(u)], expected)
+    check(lambda a, b: DS.dynamic_update_slice(a, b, starts), [xa, arr(u)], expected)
     idx = [arr(np.int32(v)) for v in starts]
-    check(lambda a, b, *i: S.dynamic_update_slice(a, b, i), [xa, arr(u), *idx], expected)
+    check(lambda a, b, *i: DS.dynamic_update_slice(a, b, i), [xa, arr(u), *idx], expected)
     assert_close(xa, before)  # the operand's buffer was not written to
 
 
 def test_dynamic_slice_in_dim_helpers():
     x = rand((3, 5), np.float32)
-    check(lambda a: S.dynamic_slice_in_dim(a, 4, 3, axis=1), [arr(x)], x[:, 2:5])
-    check(lambda a, i: S.dynamic_slice_in_dim(a, i, 2), [arr(x), arr(np.int8(-1))], x[1:3])
-    check(lambda a: S.dynamic_index_in_dim(a, -1, 1, keepdims=False), [arr(x)], x[:, 4])
-    check(lambda a, i: S.dynamic_index_in_dim(a, i), [arr(x), arr(np.uint8(7))], x[2:3])
+    check(lambda a: DS.dynamic_slice_in_dim(a, 4, 3, axis=1), [arr(x)], x[:, 2:5])
+    check(lambda a, i: DS.dynamic_slice_in_dim(a, i, 2), [arr(x), arr(np.int8(-1))], x[1:3])
+    check(lambda a: DS.dynamic_index_in_dim(a, -1, 1, keepdims=False), [arr(x)], x[:, 4])
+    check(lambda a, i: DS.dynamic_index_in_dim(a, i), [arr(x), arr(np.uint8(7))], x[2:3])
     u = rand((3, 2), np.float32, seed=1)
     expected = x.copy()
     expected[:, 3:5] = u
-    check(lambda a, b: S.dynamic_update_slice_in_dim(a, b, 9, 1), [arr(x), arr(u)], expected)
+    check(lambda a, b: DS.dynamic_update_slice_in_dim(a, b, 9, 1), [arr(x), arr(u)], expected)
     v = rand((5,), np.float32, seed=2)
     expected = x.copy()
     expected[1] = v
-    check(lambda a, b: S.dynamic_update_index_in_dim(a, b, 1, 0), [arr(x), arr(v)], expected)
-    check(lambda a, b: S.dynamic_update_index_in_dim(a, b, -2, 0), [arr(x), arr(v[None])],
+    check(lambda a, b: DS.dynamic_update_index_in_dim(a, b, 1, 0), [arr(x), arr(v)], expected)
+    check(lambda a, b: DS.dynamic_update_index_in_dim(a, b, -2, 0), [arr(x), arr(v[None])],
           expected)
     with pytest.raises(ValueError, match="Index -1 is out of bounds for dimension 5 if "
                                          "allow_negative_indices=False"):
-        S.dynamic_slice_in_dim(arr(x), -1, 2, axis=1, allow_negative_indices=False)
+        DS.dynamic_slice_in_dim(arr(x), -1, 2, axis=1, allow_negative_indices=False)
 
 
 def test_dynamic_slice_weak_types_errors_and_printing():
     w = arr(np.ones(4, np.float32), True)
     # dynamic_slice: only the operand's weak type counts.
-    assert S.dynamic_slice(w, (1,), (2,)).weak_type
-    assert S.dynamic_slice(w, (arr(np.int32(1), True),), (2,)).weak_type
+    assert DS.dynamic_slice(w, (1,), (2,)).weak_type
+    assert DS.dynamic_slice(w, (arr(np.int32(1), True),), (2,)).weak_type
     # dynamic_update_slice: JAX's standard rule over all operands; constant indices are
     # converted to strong int32, so the result is strong.
     u = S.slice(w, (0,), (2,))
-    assert u.weak_type and not S.dynamic_update_slice(w, u, (1,)).weak_type
+    assert u.weak_type and not DS.dynamic_update_slice(w, u, (1,)).weak_type
     # A weak traced index is wrapped by select_n(i < 0, i + d, i), which is strong; passed
     # through unchanged (allow_negative_indices=False) it keeps the result weak.
     i = arr(np.int32(1), True)
-    assert not S.dynamic_update_slice(w, u, (i,)).weak_type
-    assert S.dynamic_update_slice(w, u, (i,), allow_negative_indices=False).weak_type
-    raises_both(lambda a: S.dynamic_slice(a, (0,), (5,)), [w], TypeError,
+    assert not DS.dynamic_update_slice(w, u, (i,)).weak_type
+    assert DS.dynamic_update_slice(w, u, (i,), allow_negative_indices=False).weak_type
+    raises_both(lambda a: DS.dynamic_slice(a, (0,), (5,)), [w], TypeError,
                 r"slice slice_sizes must be less than or equal to operand shape, got "
                 r"slice_sizes \(5,\) for operand shape \(4,\)\.")
-    raises_both(lambda a, i, j: S.dynamic_slice(a, (i, j), (1, 1)),
+    raises_both(lambda a, i, j: DS.dynamic_slice(a, (i, j), (1, 1)),
                 [arr(np.ones((2, 2))), arr(np.int32(0)), arr(np.uint8(0))], TypeError,
                 "index arguments to dynamic_slice must be integers of the same type, got: "
                 "int32, uint8")
-    raises_both(lambda a, b: S.dynamic_update_slice(a, b, (0,)),
+    raises_both(lambda a, b: DS.dynamic_update_slice(a, b, (0,)),
                 [w, arr(np.ones(5, np.float32))], TypeError,
                 "dynamic_update_slice update shape must be smaller than operand shape")
-    raises_both(lambda a, b: S.dynamic_update_slice(a, b, (0,)),
+    raises_both(lambda a, b: DS.dynamic_update_slice(a, b, (0,)),
                 [w, arr(np.ones(2, np.int32))], TypeError,
                 "^lax.dynamic_update_slice requires arguments to have the same dtypes, got "
                 "float32, int32.$")
     with pytest.raises(ValueError, match=r"Length of slice indices must match number of "
                                          r"operand dimensions \(2 vs \(4,\)\)"):
-        S.dynamic_slice(w, (0, 0), (1,))
-    text = str(make_jaxpr(lambda a, i: S.dynamic_slice(a, (i,), (2,)))(
+        DS.dynamic_slice(w, (0, 0), (1,))
+    text = str(make_jaxpr(lambda a, i: DS.dynamic_slice(a, (i,), (2,)))(
         np.ones(4, np.float32), np.int32(1)))
     assert "lt b 0:i32[]" in text and "add b 4:i32[]" in text
     assert "dynamic_slice[slice_sizes=(2,)] a" in text

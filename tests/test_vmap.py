@@ -13,8 +13,10 @@ from pyjax._src import core
 from pyjax._src import lax
 from pyjax._src.api import jit, make_jaxpr
 from pyjax._src.array import ArrayImpl
+from pyjax._src.primitives import dynamic_slicing as DS
 from pyjax._src.primitives import elementwise as ew
 from pyjax._src.primitives import indexing, linear, reductions as R, scatter, sorting
+from pyjax._src.primitives import joining as J
 from pyjax._src.primitives import structural as S
 from pyjax._src.primitives.indexing import GatherDimensionNumbers as GDN
 from pyjax._src.primitives.scatter import ScatterDimensionNumbers as SDN
@@ -211,7 +213,7 @@ def test_slice_in_dim_and_index_in_dim():
 def test_concatenate(dimension):
     shapes = [(2, 3), (2, 3)] if dimension == 0 else [(2, 1), (2, 4)]
     xs = [values(s, seed=i) for i, s in enumerate(shapes)] + [values(shapes[0], seed=7)]
-    run_variants(lambda a, b, c: S.concatenate([a, b, c] if dimension == 0 else [a, b],
+    run_variants(lambda a, b, c: J.concatenate([a, b, c] if dimension == 0 else [a, b],
                                                dimension), xs, out_axes=(0, -1))
 
 
@@ -219,7 +221,7 @@ def test_concatenate(dimension):
 def test_split(axis):
     x = values((4, 6))
     sizes = (1, 3) if axis == 0 else (2, 0, 4)
-    run_variants(lambda x: S.split(x, sizes, axis), [x], out_axes=(0, 1))
+    run_variants(lambda x: J.split(x, sizes, axis), [x], out_axes=(0, 1))
 
 
 @pytest.mark.parametrize("config", [[(1, 2, 0), (0, 0, 1)], [(-1, 1, 1), (2, -2, 0)],
@@ -227,7 +229,7 @@ def test_split(axis):
 @pytest.mark.parametrize("dtype", [np.float32, np.int32, np.bool_])
 def test_pad(config, dtype):
     x, v = values((2, 3), dtype), values((), dtype, seed=5)
-    run_variants(lambda x, v: S.pad(x, v, config), [x, v], out_axes=(0, -1))
+    run_variants(lambda x, v: J.pad(x, v, config), [x, v], out_axes=(0, -1))
 
 
 def test_pad_weak_types():
@@ -235,7 +237,7 @@ def test_pad_weak_types():
     for w in ([True, True], [True, False], [False, True]):
         for in_axes in [(0, 0), (None, 0), (1, None)]:
             args = [batched(x, in_axes[0]), batched(v, in_axes[1], seed=3)]
-            check(lambda x, v: S.pad(x, v, [(1, 1, 1), (0, 1, 0)]), args, in_axes, weak=w)
+            check(lambda x, v: J.pad(x, v, [(1, 1, 1), (0, 1, 0)]), args, in_axes, weak=w)
 
 
 def test_iota_and_full_inside():
@@ -249,14 +251,14 @@ def test_iota_and_full_inside():
 def test_dynamic_slice(dtype, sizes):
     x = values((3, 4), dtype)
     i, j = np.array(1, np.int32), np.array(-3, np.int32)  # negative and clamped starts
-    run_variants(lambda x, i, j: S.dynamic_slice(x, (i, j), sizes), [x, i, j],
+    run_variants(lambda x, i, j: DS.dynamic_slice(x, (i, j), sizes), [x, i, j],
                  out_axes=(0, -1))
-    run_variants(lambda x, i: S.dynamic_index_in_dim(x, i, 1, keepdims=False), [x, i])
+    run_variants(lambda x, i: DS.dynamic_index_in_dim(x, i, 1, keepdims=False), [x, i])
 
 
 def test_dynamic_slice_batched_operand_only_stays_dynamic_slice():
     x, i = ArrayImpl(values((3, B, 4))), ArrayImpl(np.array(2, np.int32))
-    jaxpr = make_jaxpr(vmap(lambda x, i: S.dynamic_slice(x, (i, i), (2, 2)),
+    jaxpr = make_jaxpr(vmap(lambda x, i: DS.dynamic_slice(x, (i, i), (2, 2)),
                             in_axes=(1, None)))(x, i)
     assert "gather" not in str(jaxpr) and "dynamic_slice" in str(jaxpr)
 
@@ -265,9 +267,9 @@ def test_dynamic_slice_batched_operand_only_stays_dynamic_slice():
 def test_dynamic_update_slice(dtype):
     x, u = values((3, 4), dtype), values((2, 2), dtype, seed=4)
     i, j = np.array(2, np.int32), np.array(-1, np.int32)
-    run_variants(lambda x, u, i, j: S.dynamic_update_slice(x, u, (i, j)), [x, u, i, j],
+    run_variants(lambda x, u, i, j: DS.dynamic_update_slice(x, u, (i, j)), [x, u, i, j],
                  out_axes=(0, 1))
-    run_variants(lambda x, u, i: S.dynamic_update_index_in_dim(x, u, i, 0),
+    run_variants(lambda x, u, i: DS.dynamic_update_index_in_dim(x, u, i, 0),
                  [x, values((4,), dtype), i])
 
 
@@ -276,7 +278,7 @@ def test_dynamic_update_slice_weak_types():
     for w in ([True, True, False], [True, False, False], [False, True, False]):
         for in_axes in [(0, None, None), (None, 0, None), (0, 0, 0), (None, None, 0)]:
             args = [batched(a, ax, seed=k) for k, (a, ax) in enumerate(zip((x, u, i), in_axes))]
-            check(lambda x, u, i: S.dynamic_update_slice(x, u, (i, i)), args, in_axes, weak=w)
+            check(lambda x, u, i: DS.dynamic_update_slice(x, u, (i, i)), args, in_axes, weak=w)
 
 
 def test_unbatched_operands_stay_unbatched():
@@ -473,7 +475,7 @@ def test_conversions():
 
 def test_every_primitive_has_a_batching_rule():
     from pyjax._src.primitives import parallel
-    modules = [S, R, indexing, scatter, linear, sorting, parallel, ew]
+    modules = [S, J, DS, R, indexing, scatter, linear, sorting, parallel, ew]
     missing = []
     for mod in modules:
         for name, value in vars(mod).items():
@@ -610,10 +612,10 @@ GRAD_FUNS = {
     "cumprod": lambda x: R.reduce_sum(R.cumprod(x, 0), (0, 1)),
     "dot": lambda x: R.reduce_sum(linear.dot(x, S.transpose(x, (1, 0))), (0, 1)),
     "dynamic_slice": lambda x: R.reduce_sum(ew.mul_p.bind(
-        S.dynamic_slice(x, (R.argmax(x[:, 0], 0, np.int32), np.int32(1)), (2, 2)),
+        DS.dynamic_slice(x, (R.argmax(x[:, 0], 0, np.int32), np.int32(1)), (2, 2)),
         x[:2, :2]), (0, 1)),
-    "pad_concat": lambda x: R.reduce_max(S.concatenate(
-        [S.pad(x, x[0, 0], [(1, 0, 1), (0, 1, 0)]), S.rev(S.pad(x, 0., [(1, 0, 1), (1, 0, 0)]),
+    "pad_concat": lambda x: R.reduce_max(J.concatenate(
+        [J.pad(x, x[0, 0], [(1, 0, 1), (0, 1, 0)]), S.rev(J.pad(x, 0., [(1, 0, 1), (1, 0, 0)]),
                                                          (0,))], 1), (0, 1)),
     "reduce_prod": lambda x: R.reduce_prod(ew.add_p.bind(x, x), (0, 1)),
 }

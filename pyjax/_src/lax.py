@@ -156,10 +156,12 @@ def bitcast_convert_type(operand, new_dtype):
 # The lax functions of the other primitive families, so that this module is the lax namespace.
 from pyjax._src.primitives.structural import (  # noqa: E402
     broadcast_in_dim, broadcast, broadcast_to_rank, expand_dims, reshape, transpose, squeeze, rev,
-    collapse, slice, slice_in_dim, index_in_dim, concatenate, split, pad, iota, broadcasted_iota,
-    dynamic_slice, dynamic_update_slice, dynamic_slice_in_dim, dynamic_index_in_dim,
-    dynamic_update_slice_in_dim, dynamic_update_index_in_dim, full, full_like,
+    collapse, slice, slice_in_dim, index_in_dim, iota, broadcasted_iota, full, full_like,
     zeros_like_array)
+from pyjax._src.primitives.joining import concatenate, split, pad  # noqa: E402
+from pyjax._src.primitives.dynamic_slicing import (  # noqa: E402
+    dynamic_slice, dynamic_update_slice, dynamic_slice_in_dim, dynamic_index_in_dim,
+    dynamic_update_slice_in_dim, dynamic_update_index_in_dim)
 from pyjax._src.primitives.reductions import (  # noqa: E402
     reduce_sum, reduce_prod, reduce_max, reduce_min, reduce_and, reduce_or, reduce_xor, argmax,
     argmin, cumsum, cumprod, cummax, cummin, cumlogsumexp, reduce_precision)

@@ -241,6 +241,7 @@ def map(f, xs, *, batch_size=None):  # noqa: A001 (lax.map's name)
         >>> map(lambda x: x * 2, jnp.arange(3.))
         Array([0., 2., 4.], dtype=float32)
     """
+    from pyjax._src.primitives import joining
     from pyjax._src.primitives import structural
     leaves, treedef = tree_util.tree_flatten(xs)
     leaves = [_to_jax(x) for x in leaves]
@@ -263,7 +264,7 @@ def map(f, xs, *, batch_size=None):  # noqa: A001 (lax.map's name)
         return chunks[0]
     if not chunks:  # an empty leading axis: f still defines the output structure
         return g(*leaves)
-    return tree_util.tree_map(lambda *parts: structural.concatenate(parts, 0), *chunks)
+    return tree_util.tree_map(lambda *parts: joining.concatenate(parts, 0), *chunks)
 
 
 # ----------------------------------------------------------------------------------------------

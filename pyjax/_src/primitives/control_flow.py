@@ -12,6 +12,7 @@ import numpy as np
 from pyjax._src import core
 from pyjax._src import tree as tree_util
 from pyjax._src.primitives import elementwise as ew
+from pyjax._src.primitives import joining
 from pyjax._src.primitives import structural
 from pyjax._src.primitives.control_flow_cond import cond, cond_p, switch  # noqa: F401
 from pyjax._src.primitives.control_flow_scan import scan, scan_p  # noqa: F401
@@ -77,7 +78,7 @@ def associative_scan(fn, elems, reverse=False, axis=0):
             even = combine([sl(e, 0, -1) for e in odd], [sl(e, 2, None, 2) for e in elems])
         else:
             even = combine(odd, [sl(e, 2, None, 2) for e in elems])
-        even = [structural.concatenate([sl(e, 0, 1), r], axis) for e, r in zip(elems, even)]
+        even = [joining.concatenate([sl(e, 0, 1), r], axis) for e, r in zip(elems, even)]
         return [_interleave(a, b, axis) for a, b in zip(even, odd)]
 
     scans = _scan(elems_flat)
@@ -95,5 +96,5 @@ def _interleave(a, b, axis):
     a_pad[axis] = (0, 1 if same else 0, 1)
     b_pad[axis] = (1, 0 if same else 1, 1)
     op = ew.or_p if a_aval.dtype == np.bool_ else ew.add_p
-    return op.bind(structural.pad(a, np.zeros((), a_aval.dtype), a_pad),
-                   structural.pad(b, np.zeros((), b_aval.dtype), b_pad))
+    return op.bind(joining.pad(a, np.zeros((), a_aval.dtype), a_pad),
+                   joining.pad(b, np.zeros((), b_aval.dtype), b_pad))

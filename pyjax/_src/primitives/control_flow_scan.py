@@ -28,6 +28,7 @@ from pyjax._src.interpreters import ad
 from pyjax._src.interpreters import batching
 from pyjax._src.interpreters import staging
 from pyjax._src.primitives import control_flow_common as cf
+from pyjax._src.primitives import joining
 from pyjax._src.primitives import structural
 
 
@@ -365,7 +366,7 @@ scan_p.batch_with_axis = _scan_batch
 
 
 def _stack(arrs):
-    return structural.concatenate([structural.expand_dims(a, (0,)) for a in arrs], 0)
+    return joining.concatenate([structural.expand_dims(a, (0,)) for a in arrs], 0)
 
 
 def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpose=False):

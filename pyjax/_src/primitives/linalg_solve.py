@@ -15,6 +15,7 @@ from pyjax._src.core import ShapedArray
 from pyjax._src.interpreters import ad
 from pyjax._src.interpreters import batching
 from pyjax._src.primitives import elementwise as ew
+from pyjax._src.primitives import joining
 from pyjax._src.primitives import linear
 from pyjax._src.primitives import reductions
 from pyjax._src.primitives import structural
@@ -296,13 +297,13 @@ def _lu_jvp(primals, tangents):
     l_pad = [(0, 0, 0)] * nd
     l_pad[-1] = (0, m - k, 0)
     lu_cols = structural.slice(lu, (0,) * nd, batch + (m, k))
-    l = _add(structural.pad(_tril(lu_cols, -1), zero, l_pad),
+    l = _add(joining.pad(_tril(lu_cols, -1), zero, l_pad),
              _bcast(ArrayImpl(np.eye(m, dtype=dtype), False), batch + (m, m)))
     u_eye = np.pad(np.eye(n - k, dtype=dtype), ((k, 0), (k, 0)))
     u_pad = [(0, 0, 0)] * nd
     u_pad[-2] = (0, n - k, 0)
     lu_rows = structural.slice(lu, (0,) * nd, batch + (k, n))
-    u = _add(structural.pad(_triu(lu_rows), zero, u_pad),
+    u = _add(joining.pad(_triu(lu_rows), zero, u_pad),
              _bcast(ArrayImpl(u_eye, False), batch + (n, n)))
     la = triangular_solve(l, x, left_side=True, transpose_a=False, lower=True,
                           unit_diagonal=True)

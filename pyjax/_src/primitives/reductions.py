@@ -349,6 +349,7 @@ def reduce_precision(operand, exponent_bits, mantissa_bits):
 
 from pyjax._src.interpreters import ad  # noqa: E402
 from pyjax._src.primitives import elementwise as ew  # noqa: E402
+from pyjax._src.primitives import joining  # noqa: E402
 from pyjax._src.primitives import structural as st  # noqa: E402
 
 _mul, _add, _sub, _div = ew.mul_p.bind, ew.add_p.bind, ew.sub_p.bind, ew.div_p.bind
@@ -414,7 +415,7 @@ def _reduce_prod_jvp(primals, tangents, *, axes):
         t1, t2 = st.slice_in_dim(t, 0, n1), st.slice_in_dim(t, n1, n)
         if n - n1 != n1:
             config = [(0, 1, 0)] + [(0, 0, 0)] * len(non_axes)
-            p2, t2 = st.pad(p2, _const(p2, 1), config), st.pad(t2, _const(t2, 0), config)
+            p2, t2 = joining.pad(p2, _const(p2, 1), config), joining.pad(t2, _const(t2, 0), config)
         p, t = _mul(p1, p2), _add(_mul(t1, p2), _mul(p1, t2))
         n = n1
     return out, st.squeeze(t, (0,))
@@ -468,7 +469,7 @@ def _interleave(a, b, axis):
     b_pad = list(a_pad)
     a_pad[axis] = (0, 1 if na == nb else 0, 1)
     b_pad[axis] = (1, 0 if na == nb else 1, 1)
-    return _add(st.pad(a, _const(a, 0), a_pad), st.pad(b, _const(b, 0), b_pad))
+    return _add(joining.pad(a, _const(a, 0), a_pad), joining.pad(b, _const(b, 0), b_pad))
 
 
 def _prefix_scan(combine, elems, axis):
@@ -487,7 +488,7 @@ def _prefix_scan(combine, elems, axis):
         even = combine([sl(e, 0, m - 1) for e in odd], [sl(e, 2, n, 2) for e in elems])
     else:
         even = combine(odd, [sl(e, 2, n, 2) for e in elems])
-    even = [st.concatenate([sl(e, 0, 1), r], axis) for e, r in zip(elems, even, strict=True)]
+    even = [joining.concatenate([sl(e, 0, 1), r], axis) for e, r in zip(elems, even, strict=True)]
     return [_interleave(e, o, axis) for e, o in zip(even, odd, strict=True)]
 
 

@@ -1,9 +1,9 @@
-"""Structural primitives: broadcast, reshape, transpose, squeeze, rev, slice, concatenate, pad,
-iota, dynamic_slice/dynamic_update_slice and split, with their public ``lax`` functions.
+"""Structural primitives: broadcast, reshape, transpose, squeeze, rev, slice and iota, with their
+public ``lax`` functions, plus helpers shared by the other primitive families.
 
-They move elements without computing on them, so every impl is a NumPy view or copy; the only
-XLA semantics that differ from NumPy are negative/interior padding and the clamping of
-dynamic start indices so the window fits inside the operand.
+They move elements without computing on them, so every impl is a NumPy view or copy.
+concatenate/split/pad live in joining.py and dynamic_slice/dynamic_update_slice in
+dynamic_slicing.py; both import this module (never the reverse at import time).
 """
 import math
 import operator
@@ -22,7 +22,7 @@ _py_slice = slice  # the builtin: this module defines lax.slice
 
 
 # ----------------------------------------------------------------------------------------------
-# Helpers shared with reductions.py
+# Helpers shared with reductions.py, joining.py and dynamic_slicing.py
 
 
 def checked(prim):
@@ -359,7 +359,7 @@ def collapse(operand, start_dimension, stop_dimension=None):
 
 
 # ----------------------------------------------------------------------------------------------
-# slice, concatenate, split, pad
+# slice
 
 
 def _slice_shape(x, *, start_indices, limit_indices, strides):
@@ -444,126 +444,6 @@ def index_in_dim(operand, index, axis=0, keepdims=True):
     return result if keepdims else squeeze(result, (axis,))
 
 
-def _concatenate_shape(*xs, dimension):
-    if not xs:
-        raise TypeError("concatenate expects at least one operand, got 0.")
-    if len({x.ndim for x in xs}) != 1:
-        raise TypeError("Cannot concatenate arrays with different numbers of dimensions: got "
-                        + ", ".join(str(x.shape) for x in xs) + ".")
-    if not 0 <= dimension < xs[0].ndim:
-        raise TypeError(f"concatenate dimension out of bounds: dimension {dimension} for "
-                        "shapes " + ", ".join(str(x.shape) for x in xs) + ".")
-    rest = [x.shape[:dimension] + x.shape[dimension + 1:] for x in xs]
-    if rest[:-1] != rest[1:]:
-        raise TypeError("Cannot concatenate arrays with shapes that differ in dimensions other "
-                        f"than the one being concatenated: concatenating along dimension "
-                        f"{dimension} for shapes " + ", ".join(str(x.shape) for x in xs) + ".")
-    shape = xs[0].shape
-    return shape[:dimension] + (sum(x.shape[dimension] for x in xs),) + shape[dimension + 1:]
-
-
-def _concatenate_dtype(*xs, dimension):
-    check_same_dtypes("concatenate", xs)
-    return xs[0].dtype
-
-
-concatenate_p = checked(standard_primitive(
-    "concatenate", _concatenate_shape, _concatenate_dtype,
-    lambda *xs, dimension: np.concatenate(xs, axis=dimension)))
-
-
-def concatenate(operands, dimension):
-    """Concatenates a sequence of arrays (same dtype and shape but for ``dimension``)."""
-    if len(operands) == 0:
-        raise ValueError("concatenate requires a non-empty sequences of arrays")
-    if len(operands) == 1 and is_array(operands[0]):
-        return operands[0]
-    return concatenate_p.bind(*operands, dimension=operator.index(dimension))
-
-
-def _split_shape(x, *, sizes, axis):
-    if any(s < 0 for s in sizes):
-        raise ValueError(f"Sizes passed to split must be nonnegative, got {list(sizes)}")
-    if x.shape[axis] != sum(sizes):
-        raise ValueError(f"Sum of sizes {np.sum(sizes)} must be equal to dimension {axis} of "
-                         f"the operand shape {list(x.shape)}")
-    return [x.shape[:axis] + (s,) + x.shape[axis + 1:] for s in sizes]
-
-
-def _split_impl(x, *, sizes, axis):
-    return np.split(x, np.cumsum(sizes[:-1]), axis=axis) if sizes else []
-
-
-split_p = checked(standard_primitive(
-    "split", _split_shape, lambda x, *, sizes, axis: [x.dtype] * len(sizes), _split_impl,
-    multiple_results=True))
-
-
-def split(operand, sizes, axis=0):
-    """Splits ``operand`` along ``axis`` into pieces of the given ``sizes`` (which must sum to
-    the axis length)."""
-    operand = asarray(operand)
-    return split_p.bind(operand, sizes=_static_ints(sizes),
-                        axis=canonicalize_axis(axis, len(shape_of(operand))))
-
-
-def _pad_shape(x, padding_value, *, padding_config):
-    if padding_value.ndim != 0:
-        raise ValueError("padding_value must be a scalar; got "
-                         f"np.shape(padding_value)={padding_value.shape}")
-    if len(padding_config) != x.ndim:
-        raise ValueError("length of padding_config must equal the number of axes of operand, "
-                         f"got padding_config {padding_config} for operand shape {x.shape}")
-    if not all(i >= 0 for _, _, i in padding_config):
-        raise ValueError("interior padding in padding_config must be nonnegative, got "
-                         f"padding_config {padding_config}")
-    result = tuple(lo + hi + (0 if d == 0 else (d - 1) * (i + 1) + 1)
-                   for (lo, hi, i), d in zip(padding_config, x.shape))
-    if not all(d >= 0 for d in result):
-        raise ValueError(f"Dimension size after padding is not at least 0, got result shape "
-                         f"{result}, for padding_config {padding_config} and operand shape "
-                         f"{x.shape}")
-    return result
-
-
-def _pad_dtype(x, padding_value, *, padding_config):
-    if x.dtype != padding_value.dtype:
-        raise TypeError("pad operand and padding_value must be same dtype: got "
-                        f"{x.dtype.name} and {padding_value.dtype.name}.")
-    return x.dtype
-
-
-def _pad_impl(x, padding_value, *, padding_config):
-    out_shape, dst, src = [], [], []
-    for (lo, hi, interior), d in zip(padding_config, x.shape):
-        step = interior + 1
-        n = lo + hi + (0 if d == 0 else (d - 1) * step + 1)
-        out_shape.append(n)
-        # Element j lands at lo + j*step; keep the contiguous run of j that lands in [0, n).
-        j0 = 0 if lo >= 0 else (-lo + step - 1) // step
-        j1 = min(d, (n - 1 - lo) // step + 1)
-        src.append(_py_slice(j0, j1))
-        dst.append(_py_slice(lo + j0 * step, lo + (j1 - 1) * step + 1, step))
-    out = np.full(out_shape, padding_value, dtype=x.dtype)
-    if all(s.stop > s.start for s in src):
-        out[tuple(dst)] = x[tuple(src)]
-    return out
-
-
-pad_p = checked(standard_primitive("pad", _pad_shape, _pad_dtype, _pad_impl))
-
-
-def pad(operand, padding_value, padding_config):
-    """Pads ``operand`` with ``padding_value``: ``padding_config`` holds one
-    ``(low, high, interior)`` triple per dimension; negative low/high remove elements.
-
-    Example: ``lax.pad(jnp.array([1, 2, 3, 4]), 0, [(0, 0, 1)])`` is
-    ``[1, 0, 2, 0, 3, 0, 4]``.
-    """
-    config = tuple(tuple(operator.index(v) for v in triple) for triple in padding_config)
-    return pad_p.bind(operand, padding_value, padding_config=config)
-
-
 # ----------------------------------------------------------------------------------------------
 # iota
 
@@ -609,201 +489,6 @@ def iota(dtype, size):
 
 
 # ----------------------------------------------------------------------------------------------
-# dynamic_slice, dynamic_update_slice
-
-
-def _check_index_dtypes(name, idxs):
-    if any(i.dtype != idxs[0].dtype or i.dtype not in INTEGER for i in idxs):
-        sep = ": " if name == "dynamic_slice" else " "
-        raise TypeError(f"index arguments to {name} must be integers of the same type, got"
-                        f"{sep}" + ", ".join(i.dtype.name for i in idxs))
-
-
-def _dynamic_slice_shape(x, *idxs, slice_sizes):
-    if x.ndim != len(idxs):
-        raise TypeError("dynamic_slice start_indices must have length equal to the number of "
-                        f"dimensions of the operand, got indices {list(idxs)} for operand "
-                        f"shape {x.shape}.")
-    if len(idxs) != len(slice_sizes):
-        raise TypeError("dynamic_slice slice_sizes must have the same length as "
-                        f"start_indices, got start_indices length {len(idxs)} and slice_sizes "
-                        f"{slice_sizes}.")
-    if not all(map(operator.ge, x.shape, slice_sizes)):
-        raise TypeError("slice slice_sizes must be less than or equal to operand shape, got "
-                        f"slice_sizes {slice_sizes} for operand shape {x.shape}.")
-    if not all(s >= 0 for s in slice_sizes):
-        raise TypeError("slice slice_sizes must be greater than or equal to zero, got "
-                        f"slice_sizes of {slice_sizes}.")
-    if any(i.ndim != 0 for i in idxs):
-        raise TypeError("start_indices arguments to dynamic_slice must be scalars,  got "
-                        f"indices {list(idxs)}")
-    return tuple(slice_sizes)
-
-
-def _dynamic_slice_dtype(x, *idxs, slice_sizes):
-    _check_index_dtypes("dynamic_slice", idxs)
-    return x.dtype
-
-
-def _clamped_window(shape, idxs, sizes):
-    """XLA clamps each start index into [0, dim - size] so the whole window is in bounds."""
-    return tuple(_py_slice(s, s + n) for s, n in (
-        (min(_max(int(i), 0), d - n), n) for i, d, n in zip(idxs, shape, sizes)))
-
-
-dynamic_slice_p = checked(standard_primitive(
-    "dynamic_slice", _dynamic_slice_shape, _dynamic_slice_dtype,
-    lambda x, *idxs, slice_sizes: x[_clamped_window(x.shape, idxs, slice_sizes)],
-    weak_type_rule=lambda flags, params: flags[0]))
-
-
-def _dynamic_update_slice_shape(x, update, *idxs):
-    if x.ndim != update.ndim:
-        raise TypeError("dynamic_update_slice update must have the same rank as operand, got "
-                        f"update shape {update.shape} for operand shape {x.shape}.")
-    if x.ndim != len(idxs):
-        raise TypeError("dynamic_update_slice start_indices must have length equal to the "
-                        f"rank of operand, got indices {list(idxs)} for operand shape "
-                        f"{x.shape}.")
-    if not all(map(operator.ge, x.shape, update.shape)):
-        raise TypeError("dynamic_update_slice update shape must be smaller than operand shape, "
-                        f"got update shape {update.shape} for operand shape {x.shape}.")
-    if any(i.ndim != 0 for i in idxs):
-        raise TypeError("start_indices arguments to dynamic_update_slice must be scalars, got "
-                        f"indices {list(idxs)}")
-    return x.shape
-
-
-def _dynamic_update_slice_dtype(x, update, *idxs):
-    check_same_dtypes("dynamic_update_slice", (x, update))
-    _check_index_dtypes("dynamic_update_slice", idxs)
-    return x.dtype
-
-
-def _dynamic_update_slice_impl(x, update, *idxs):
-    out = np.array(x, copy=True)  # never write into the caller's buffer
-    out[_clamped_window(x.shape, idxs, update.shape)] = update
-    return out
-
-
-# Weak type: JAX's standard rule over every operand, indices included.
-dynamic_update_slice_p = checked(standard_primitive(
-    "dynamic_update_slice", _dynamic_update_slice_shape, _dynamic_update_slice_dtype,
-    _dynamic_update_slice_impl))
-
-
-def _dynamic_slice_indices(operand, start_indices, allow_negative_indices):
-    """JAX's normalisation of start indices: negative ones count from the end."""
-    shape = shape_of(operand)
-    if len(start_indices) != len(shape):
-        raise ValueError("Length of slice indices must match number of operand dimensions "
-                         f"({len(start_indices)} vs {shape})")
-    if not isinstance(start_indices, (tuple, list)):
-        if np.ndim(start_indices) != 1:
-            raise ValueError(f"Slice indices must be a 1D sequence, got {np.shape(start_indices)}")
-        start_indices = list(start_indices)
-    if isinstance(allow_negative_indices, bool):
-        allow_negative_indices = [allow_negative_indices] * len(start_indices)
-    result = []
-    for i, d, allow_negative in zip(start_indices, shape, allow_negative_indices):
-        dtype = dtypes.dtype(i, canonicalize=True)
-        if dtype.kind == "u":
-            result.append(i)
-        elif isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)):
-            if i < 0 and not allow_negative:
-                raise ValueError(f"Index {i} is out of bounds for dimension {d} if "
-                                 "allow_negative_indices=False")
-            # A constant: JAX converts it (strong) without staging any operation.
-            result.append(np.array(i + d if i < 0 else i, dtype=dtype))
-        elif not allow_negative:
-            result.append(i)
-        elif core._state.trace is core.eval_trace and not isinstance(i, core.Tracer):
-            # Eagerly, select_n(i < 0, i + d, i) is this (and strong, as the add makes it).
-            conv = core._to_buffer.get(type(i))
-            v = (conv(i) if conv is not None else core._to_buffer_slow(i))[0].astype(dtype)
-            result.append(v + np.array(d, dtype) if v < 0 else v)
-        else:
-            d_arr = np.array(d, dtype=dtype)
-            # JAX adds the size to a strong copy of the index (a weak index stays weak in
-            # the comparison and the select).
-            negative = ew.lt_p.bind(i, np.zeros((), dtype))
-            strong = convert(i, dtype, False) if core.get_aval(i).weak_type else i
-            result.append(ew.select_n_p.bind(negative, i, ew.add_p.bind(strong, d_arr)))
-    return result
-
-
-def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
-    """The window of ``slice_sizes`` starting at ``start_indices`` (which may be traced).
-
-    Negative indices count from the end; a window that would overrun the operand is shifted
-    back inside it, as XLA does: ``dynamic_slice(jnp.arange(5.), (4,), (3,))`` is
-    ``[2., 3., 4.]``.
-    """
-    idxs = _dynamic_slice_indices(operand, start_indices, allow_negative_indices)
-    return dynamic_slice_p.bind(operand, *idxs, slice_sizes=core.concrete_shape(slice_sizes))
-
-
-def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
-    """``operand`` with ``update`` written at ``start_indices`` (clamped so it fits)."""
-    idxs = _dynamic_slice_indices(operand, start_indices, allow_negative_indices)
-    return dynamic_update_slice_p.bind(operand, update, *idxs)
-
-
-def _zero_index_like(i):
-    """JAX's ``lax._const(i, 0)``: a Python 0 for Python scalars, else a 0 of i's dtype."""
-    if type(i) in (int, float, complex, bool):
-        return 0
-    return np.zeros((), dtypes.dtype(i, canonicalize=True))
-
-
-def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *,
-                         allow_negative_indices=True):
-    """``dynamic_slice`` along one ``axis``: ``operand[..., start:start + slice_size]``."""
-    shape = shape_of(operand)
-    axis = int(axis)
-    start_indices = [_zero_index_like(start_index)] * len(shape)
-    start_indices[axis] = start_index
-    slice_sizes = list(shape)
-    slice_sizes[axis] = operator.index(slice_size)
-    allow_negative = [False] * len(shape)
-    allow_negative[axis] = allow_negative_indices
-    return dynamic_slice(operand, start_indices, slice_sizes,
-                         allow_negative_indices=allow_negative)
-
-
-def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *,
-                         allow_negative_indices=True):
-    """``operand[..., index]`` along ``axis`` with a possibly traced ``index``."""
-    result = dynamic_slice_in_dim(operand, index, 1, axis,
-                                  allow_negative_indices=allow_negative_indices)
-    return result if keepdims else squeeze(result, (axis,))
-
-
-def dynamic_update_slice_in_dim(operand, update, start_index, axis, *,
-                                allow_negative_indices=True):
-    """``dynamic_update_slice`` with a start index along ``axis`` only."""
-    axis = int(axis)
-    ndim = len(shape_of(operand))
-    start_indices = [_zero_index_like(start_index)] * ndim
-    start_indices[axis] = start_index
-    allow_negative = [False] * ndim
-    allow_negative[axis] = allow_negative_indices
-    return dynamic_update_slice(operand, update, start_indices,
-                                allow_negative_indices=allow_negative)
-
-
-def dynamic_update_index_in_dim(operand, update, index, axis, *,
-                                allow_negative_indices=True):
-    """Writes ``update`` (with or without the size-1 ``axis``) at ``index`` along ``axis``."""
-    axis = int(axis)
-    if np.ndim(update) != np.ndim(operand):
-        assert np.ndim(update) + 1 == np.ndim(operand)
-        update = expand_dims(update, (axis,))
-    return dynamic_update_slice_in_dim(operand, update, index, axis,
-                                       allow_negative_indices=allow_negative_indices)
-
-
-# ----------------------------------------------------------------------------------------------
 # full, full_like, zeros_like_array
 
 
@@ -846,9 +531,8 @@ def zeros_like_array(x):
 
 
 # ----------------------------------------------------------------------------------------------
-# Differentiation rules. Every primitive here is linear in its array operands (dynamic_slice and
-# dynamic_update_slice are linear in all but their integer start indices), so each has a
-# transpose rule; JAX's rules are followed (jax/_src/lax/lax.py and slicing.py).
+# Differentiation rules. Every primitive here is linear in its operands, so each has a transpose
+# rule; JAX's rules are followed (jax/_src/lax/lax.py and slicing.py).
 
 from pyjax._src.interpreters import ad  # noqa: E402
 
@@ -901,6 +585,7 @@ def _rev_transpose(ct, x, *, dimensions):
 
 
 def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
+    from pyjax._src.primitives.joining import pad  # joining imports this module
     if type(ct) is ad.Zero:
         return [None]
     operand_shape = x.aval.shape
@@ -917,92 +602,13 @@ def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
     return [pad(ct, _zero_scalar(ct), config)]
 
 
-def _concatenate_transpose(ct, *xs, dimension):
-    if type(ct) is ad.Zero:
-        return [None] * len(xs)
-    sizes = [(x.aval.shape if ad.is_undefined(x) else shape_of(x))[dimension] for x in xs]
-    parts = split(ct, sizes, dimension)
-    return [p if ad.is_undefined(x) else None for p, x in zip(parts, xs, strict=True)]
-
-
-def _split_transpose(cts, x, *, sizes, axis):
-    if all(type(c) is ad.Zero for c in cts):
-        return [None]
-    cts = [ad.instantiate(c) for c in cts]
-    return [concatenate(cts, axis)]
-
-
-def _pad_transpose(ct, x, padding_value, *, padding_config):
-    from pyjax._src.primitives.reductions import reduce_sum
-    if type(ct) is ad.Zero:
-        return [None, None]
-    # Undo the edge padding (negative edges removed elements: pad those back with zeros),
-    # then take every (interior + 1)-th element.
-    unpad = [(-lo, -hi, 0) for lo, hi, _ in padding_config]
-    unpadded = pad(ct, _zero_scalar(ct), unpad)
-    ct_x = slice(unpadded, (0,) * len(padding_config), shape_of(unpadded),
-                 tuple(interior + 1 for _, _, interior in padding_config))
-    ct_pad = None
-    if ad.is_undefined(padding_value):
-        # Every output element not taken from the operand is the padding value.
-        total = lambda v: reduce_sum(v, tuple(range(len(shape_of(v)))))  # noqa: E731
-        ct_pad = ew.sub_p.bind(total(ct), total(ct_x))
-    return [ct_x if ad.is_undefined(x) else None, ct_pad]
-
-
-def _dynamic_slice_jvp(primals, tangents, *, slice_sizes):
-    x, *idxs = primals
-    out = dynamic_slice_p.bind(x, *idxs, slice_sizes=slice_sizes)
-    g = tangents[0]
-    if type(g) is ad.Zero:
-        return out, ad.Zero(ad.tangent_aval(core.get_aval(out)))
-    return out, dynamic_slice_p.bind(g, *idxs, slice_sizes=slice_sizes)
-
-
-def _dynamic_slice_transpose(ct, x, *idxs, slice_sizes):
-    if type(ct) is ad.Zero:
-        return [None] * (1 + len(idxs))
-    zeros = _zeros(x.aval.shape, core.get_aval(ct).dtype)
-    return [dynamic_update_slice_p.bind(zeros, ct, *idxs)] + [None] * len(idxs)
-
-
-def _dynamic_update_slice_jvp(primals, tangents):
-    x, update, *idxs = primals
-    out = dynamic_update_slice_p.bind(x, update, *idxs)
-    g_x, g_update = tangents[:2]
-    if type(g_x) is ad.Zero and type(g_update) is ad.Zero:
-        return out, ad.Zero(ad.tangent_aval(core.get_aval(out)))
-    return out, dynamic_update_slice_p.bind(ad.instantiate(g_x), ad.instantiate(g_update),
-                                            *idxs)
-
-
-def _dynamic_update_slice_transpose(ct, x, update, *idxs):
-    if type(ct) is ad.Zero:
-        return [None] * (2 + len(idxs))
-    update_shape = update.aval.shape if ad.is_undefined(update) else shape_of(update)
-    dtype = core.get_aval(ct).dtype
-    ct_x = ct_update = None
-    if ad.is_undefined(x):
-        ct_x = dynamic_update_slice_p.bind(ct, _zeros(update_shape, dtype), *idxs)
-    if ad.is_undefined(update):
-        ct_update = dynamic_slice_p.bind(ct, *idxs, slice_sizes=update_shape)
-    return [ct_x, ct_update] + [None] * len(idxs)
-
-
 ad.deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
 ad.deflinear(reshape_p, _reshape_transpose)
 ad.deflinear(transpose_p, _transpose_transpose)
 ad.deflinear(squeeze_p, _squeeze_transpose)
 ad.deflinear(rev_p, _rev_transpose)
 ad.deflinear(slice_p, _slice_transpose)
-ad.deflinear(concatenate_p, _concatenate_transpose)
-ad.deflinear(split_p, _split_transpose)
-ad.deflinear(pad_p, _pad_transpose)
 ad.defjvp_zero(iota_p)  # no operands: never differentiated, declared for completeness
-dynamic_slice_p.jvp = _dynamic_slice_jvp
-dynamic_slice_p.transpose = _dynamic_slice_transpose
-dynamic_update_slice_p.jvp = _dynamic_update_slice_jvp
-dynamic_update_slice_p.transpose = _dynamic_update_slice_transpose
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1069,114 +675,9 @@ def _slice_batch(vals, dims, *, start_indices, limit_indices, strides):
                         strides=strides), d
 
 
-def _concatenate_batch(vals, dims, *, dimension):
-    size = batching.mapped_size(vals, dims)
-    # The first batched operand's batch dim becomes everyone's.
-    d = next(d for d in dims if d is not batching.not_mapped)
-    xs = [batching.bdim_at(x, xd, size, d) for x, xd in zip(vals, dims)]
-    return concatenate_p.bind(*xs, dimension=dimension + (dimension >= d)), d
-
-
-def _split_batch(vals, dims, *, sizes, axis):
-    (x,), (d,) = vals, dims
-    return split_p.bind(x, sizes=sizes, axis=axis + (axis >= d)), [d] * len(sizes)
-
-
-def _pad_batch(vals, dims, *, padding_config):
-    x, padding_value = vals
-    d, pd = dims
-    if d is batching.not_mapped:
-        x, d = batching.broadcast(x, shape_of(padding_value)[pd], 0), 0
-    config = list(padding_config)
-    config.insert(d, (0, 0, 0))
-    config = tuple(config)
-    if pd is batching.not_mapped:
-        return pad_p.bind(x, padding_value, padding_config=config), d
-    # A batched padding value: pad with anything, then select the padding positions.
-    aval = core.get_aval(x)
-    filler = core._wrap(np.zeros((), aval.dtype), aval.weak_type)
-    padded = pad_p.bind(x, filler, padding_config=config)
-    mask = pad_p.bind(full(aval.shape, True, np.bool_), np.array(False), padding_config=config)
-    values = broadcast_in_dim(padding_value, shape_of(padded), (d,))
-    return ew.select_n_p.bind(mask, values, padded), d
-
-
 def _iota_batch(vals, dims, **params):
     # No operands, so vmap never reaches this rule; declared for completeness.
     return iota_p.bind(**params), batching.not_mapped
-
-
-def _zero_index(idxs, flags):
-    """A 0 start index of the indices' dtype (int32 if there are none), weak only if they all
-    are, so the weak type of the result does not change."""
-    dtype = core.get_aval(idxs[0]).dtype if idxs else np.dtype(np.int32)
-    return core._wrap(np.zeros((), dtype), all(flags))
-
-
-def batch_dynamic_slice_indices(idxs, dims):
-    """Scalar start indices as one index vector: (n,) if none is batched, else (size, n) with
-    the batch dim first."""
-    if all(d is batching.not_mapped for d in dims):
-        return concatenate([broadcast(i, (1,)) for i in idxs], 0), batching.not_mapped
-    size = batching.mapped_size(idxs, dims)
-    cols = [broadcast_in_dim(i, (size, 1), (0,) if d is not batching.not_mapped else ())
-            for i, d in zip(idxs, dims)]
-    return concatenate(cols, 1), 0
-
-
-def _dynamic_slice_batch(vals, dims, *, slice_sizes):
-    x, *idxs = vals
-    d, *idx_dims = dims
-    if all(i is batching.not_mapped for i in idx_dims):
-        # Only the operand is batched: take all of its batch dim, from 0.
-        flags = [core.get_aval(i).weak_type for i in idxs]
-        idxs = list(idxs)
-        idxs.insert(d, _zero_index(idxs, flags))
-        sizes = slice_sizes[:d] + (shape_of(x)[d],) + slice_sizes[d:]
-        return dynamic_slice_p.bind(x, *idxs, slice_sizes=sizes), d
-    # Batched starts: a gather, as in JAX. Its CLIP mode is dynamic_slice's clamping, and
-    # (unlike PROMISE_IN_BOUNDS, whose transpose drops out-of-bounds windows) differentiates
-    # like it too.
-    from pyjax._src.primitives import indexing
-    all_dims = tuple(range(len(slice_sizes)))
-    dnums = indexing.GatherDimensionNumbers(offset_dims=all_dims, collapsed_slice_dims=(),
-                                            start_index_map=all_dims)
-    index, index_dim = batch_dynamic_slice_indices(idxs, idx_dims)
-    return indexing.gather_batch_rule(
-        [x, index], [d, index_dim], dimension_numbers=dnums, slice_sizes=tuple(slice_sizes),
-        unique_indices=True, indices_are_sorted=True, mode=indexing.GatherScatterMode.CLIP,
-        fill_value=None)
-
-
-def _dynamic_update_slice_batch(vals, dims):
-    x, update, *idxs = vals
-    d, ud, *idx_dims = dims
-    if all(i is batching.not_mapped for i in idx_dims):
-        size = batching.mapped_size([x, update], [d, ud])
-        d = d if d is not batching.not_mapped else ud
-        x = batching.bdim_at(x, dims[0], size, d)
-        update = batching.bdim_at(update, ud, size, d)
-        flags = [core.get_aval(i).weak_type for i in idxs]
-        idxs = list(idxs)
-        idxs.insert(d, _zero_index(idxs, flags))
-        return dynamic_update_slice_p.bind(x, update, *idxs), d
-    # Batched starts: a scatter whose windows are clamped into bounds, as in JAX.
-    from pyjax._src.primitives import indexing, scatter
-    all_dims = tuple(range(len(idxs)))
-    dnums = scatter.ScatterDimensionNumbers(update_window_dims=all_dims,
-                                            inserted_window_dims=(),
-                                            scatter_dims_to_operand_dims=all_dims)
-    index, index_dim = batch_dynamic_slice_indices(idxs, idx_dims)
-    out, out_d = scatter.scatter_batch_rule(
-        scatter.scatter_p, [x, index, update], [d, index_dim, ud], update_jaxpr=None,
-        update_consts=(), dimension_numbers=dnums, indices_are_sorted=True,
-        unique_indices=True, mode=indexing.GatherScatterMode.CLIP)
-    # A scatter is weak like its operand; dynamic_update_slice only if every operand is.
-    # (JAX's rule lets the weak type change here; we keep each member's.)
-    aval = core.get_aval(out)
-    if aval.weak_type and not all(core.get_aval(v).weak_type for v in vals):
-        out = convert(out, aval.dtype, False)
-    return out, out_d
 
 
 broadcast_in_dim_p.batch = _broadcast_in_dim_batch
@@ -1185,12 +686,7 @@ transpose_p.batch = _transpose_batch
 squeeze_p.batch = _squeeze_batch
 rev_p.batch = _rev_batch
 slice_p.batch = _slice_batch
-concatenate_p.batch = _concatenate_batch
-split_p.batch = _split_batch
-pad_p.batch = _pad_batch
 iota_p.batch = _iota_batch
-dynamic_slice_p.batch = _dynamic_slice_batch
-dynamic_update_slice_p.batch = _dynamic_update_slice_batch
 
 
 # ----------------------------------------------------------------------------------------------
