@@ -8,6 +8,7 @@ from pyjax._src import dtypes
 from pyjax._src import lax
 from pyjax._src.array import ArrayImpl
 from pyjax._src.numpy import util
+from pyjax._src.primitives import joining
 from pyjax._src.primitives import structural
 
 
@@ -36,7 +37,7 @@ def _stack_traced(obj, dtype):
             return ArrayImpl(np.zeros((0,), dtype))
         parts = [structural.broadcast_in_dim(p, (1,) + tuple(np.shape(p)),
                                              tuple(range(1, np.ndim(p) + 1))) for p in parts]
-        return structural.concatenate(parts, 0)
+        return joining.concatenate(parts, 0)
     return lax._convert(util.to_array(obj), dtype, False)
 
 
@@ -224,7 +225,7 @@ def _linspace(start, stop, num, endpoint, retstep, dtype, axis):
                               lax.sub(one, step)),
                       lax.mul(structural.reshape(stop, tuple(shape_with_axis)), step))
         if endpoint:
-            out = structural.concatenate(
+            out = joining.concatenate(
                 [out, structural.reshape(stop, tuple(shape_with_axis))], axis)
     elif num == 1:
         delta = ArrayImpl(np.asarray(np.nan, computation_dtype)) if endpoint \

@@ -27,6 +27,7 @@ from pyjax._src.numpy import ufuncs
 from pyjax._src.numpy import util
 from pyjax._src.numpy.creation import broadcast_to
 from pyjax._src.primitives import indexing as gather_lib
+from pyjax._src.primitives import joining as J
 from pyjax._src.primitives import structural as S
 
 _INT32 = np.dtype(np.int32)
@@ -408,7 +409,7 @@ def concatenate(arrays, axis=0, dtype=None):
         out = [creation.asarray(a, dtype=dtype) for a in arrays]
     # A tree of concatenations of at most 16 operands, as JAX builds it.
     while len(out) > 1:
-        out = [S.concatenate(out[i:i + 16], axis) for i in range(0, len(out), 16)]
+        out = [J.concatenate(out[i:i + 16], axis) for i in range(0, len(out), 16)]
     return out[0]
 
 
@@ -514,7 +515,7 @@ def _split(op, ary, indices_or_sections, axis=0):
             sizes = [part + 1] * r + [part] * (num - r)
         else:
             raise ValueError(f"array split does not result in an equal division: rest is {r}")
-    return list(S.split(ary, sizes, axis=axis))
+    return list(J.split(ary, sizes, axis=axis))
 
 
 def split(ary, indices_or_sections, axis=0):
@@ -555,7 +556,7 @@ def unstack(x, /, *, axis=0):
         raise ValueError("Unstack requires arrays with rank > 0, however a scalar array was "
                          "passed.")
     dims = (axis,)
-    return tuple(S.squeeze(t, dims) for t in S.split(x, (1,) * x.shape[axis], axis=axis))
+    return tuple(S.squeeze(t, dims) for t in J.split(x, (1,) * x.shape[axis], axis=axis))
 
 
 def _block(xs):

@@ -19,6 +19,7 @@ from pyjax._src.numpy.manipulation import (
 from pyjax._src.numpy.rearrange import flip, repeat
 from pyjax._src.primitives import elementwise as ew
 from pyjax._src.primitives import indexing as gather_lib
+from pyjax._src.primitives import joining as J
 from pyjax._src.primitives import scatter as scatter_lib
 from pyjax._src.primitives import sorting
 from pyjax._src.primitives import structural as S
@@ -112,7 +113,7 @@ def _diag(v, k):
     v = util.to_array(v)
     if v.ndim == 1:
         n = v.shape[0] + abs(k)
-        v = S.pad(v, S.full_like(v, 0, shape=()), ((max(0, k), max(0, -k), 0),))
+        v = J.pad(v, S.full_like(v, 0, shape=()), ((max(0, k), max(0, -k), 0),))
         return _where(creation.eye(n, k=k, dtype=bool), v, creation.zeros_like(v))
     if v.ndim == 2:
         return diagonal(v, offset=k)
@@ -226,10 +227,10 @@ def _pad_constant(array, pad_width, constant_values):
     cv = S.convert(constant_values, array.dtype, array.weak_type)
     widths = [(lo, hi, 0) for lo, hi in pad_width]
     if cv.ndim == 0:
-        return S.pad(array, cv, widths)
+        return J.pad(array, cv, widths)
     if cv.ndim == 1:
         if cv.shape[-1] == 1:
-            return S.pad(array, squeeze(cv), widths)
+            return J.pad(array, squeeze(cv), widths)
         if cv.shape[-1] != 2:
             raise ValueError(f"jnp.pad: constant_values has unsupported shape {cv.shape}. If the "
                              "shape is 1D or 2D, the last dimension must be of size 1 or 2.")
@@ -238,10 +239,10 @@ def _pad_constant(array, pad_width, constant_values):
         widths = [(0, 0, 0)] * nd
         if pad_width[i][0] != 0:
             widths[i] = (pad_width[i][0], 0, 0)
-            array = S.pad(array, _scalar_at(cv, i, 0), widths)
+            array = J.pad(array, _scalar_at(cv, i, 0), widths)
         if pad_width[i][1] != 0:
             widths[i] = (0, pad_width[i][1], 0)
-            array = S.pad(array, _scalar_at(cv, i, 1), widths)
+            array = J.pad(array, _scalar_at(cv, i, 1), widths)
     return array
 
 
@@ -267,7 +268,7 @@ def _pad_wrap(array, pad_width):
         parts += (left_repeats + right_repeats + 1) * [array]
         if right_rem > 0:
             parts.append(S.slice_in_dim(array, 0, right_rem, axis=i))
-        return S.concatenate(parts, i)
+        return J.concatenate(parts, i)
     return _pad_axes(array, pad_width, "wrap", pad_axis)
 
 
@@ -293,7 +294,7 @@ def _pad_symmetric_or_reflect(array, pad_width, mode, reflect_type):
                     if axis_size > 1:
                         edge = (S.slice_in_dim(x, 0, 1, axis=i) if before
                                 else S.slice_in_dim(x, -1, None, axis=i))
-                array = S.concatenate([x, array] if before else [array, x], i)
+                array = J.concatenate([x, array] if before else [array, x], i)
             return array
 
         return build(build(array, before, True), after, False)
@@ -305,7 +306,7 @@ def _pad_edge(array, pad_width):
         n = array.shape[i]
         first = repeat(S.slice_in_dim(array, 0, 1, axis=i), before, axis=i)
         last = repeat(S.slice_in_dim(array, n - 1, n, axis=i), after, axis=i)
-        return S.concatenate([first, array, last], i)
+        return J.concatenate([first, array, last], i)
     return _pad_axes(array, pad_width, "edge", pad_axis)
 
 
@@ -319,7 +320,7 @@ def _pad_linear_ramp(array, pad_width, end_values):
                                      num=pad_width[axis][side], endpoint=False,
                                      dtype=array.dtype, axis=axis)
             ramps.append(lax._convert(ramp, ramp.dtype, weak))
-        array = S.concatenate([ramps[0], array, flip(ramps[1], axis)], axis)
+        array = J.concatenate([ramps[0], array, flip(ramps[1], axis)], axis)
     return array
 
 
@@ -379,7 +380,7 @@ def _pad_stats(array, pad_width, stat_length, mode):
         stat_after = lax._convert(stat_after, array.dtype, array.weak_type)
         before = repeat(stat_before, pad_width[i][0], axis=i)
         after = repeat(stat_after, pad_width[i][1], axis=i)
-        array = S.concatenate([before, array, after], i)
+        array = J.concatenate([before, array, after], i)
     return array
 
 
@@ -388,7 +389,7 @@ def _pad_empty(array, pad_width):
         shp = array.shape
         before = creation.empty_like(array, shape=shp[:i] + (pad_width[i][0],) + shp[i + 1:])
         after = creation.empty_like(array, shape=shp[:i] + (pad_width[i][1],) + shp[i + 1:])
-        array = S.concatenate([before, array, after], i)
+        array = J.concatenate([before, array, after], i)
     return array
 
 

@@ -21,6 +21,8 @@ from pyjax._src.numpy.manipulation import (
     _BOOL, _INT32, _canon, _concrete, _concrete_shape, _const, _ensure, _index_tuple, _pyslice,
     _sum, _take, _take_static, _warn_arraylike, astype, broadcast_arrays, broadcast_shapes,
     concatenate, moveaxis, ravel, reshape, transpose)
+from pyjax._src.primitives import dynamic_slicing as DS
+from pyjax._src.primitives import joining as J
 from pyjax._src.primitives import scatter as scatter_lib
 from pyjax._src.primitives import sorting
 from pyjax._src.primitives import structural as S
@@ -124,7 +126,7 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
     # Traced repeats: the same construction with lax ops (scatter the block starts, cumsum).
     n = arr.shape[axis]
     repeats = lax._convert(repeats, _INT32, False)
-    exclusive = S.concatenate([_const([0], _INT32), S.slice_in_dim(repeats, 0, n - 1)], 0)
+    exclusive = J.concatenate([_const([0], _INT32), S.slice_in_dim(repeats, 0, n - 1)], 0)
     starts = lax.cumsum(exclusive, 0)
     dnums = scatter_lib.ScatterDimensionNumbers(
         update_window_dims=(), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,))
@@ -191,7 +193,7 @@ def _roll_static(a, shift, axis):
         i = (-int(s)) % n
         if i == 0 and type(a) is ArrayImpl:
             continue  # nothing moves; traced calls still stage JAX's slices
-        a = S.concatenate([S.slice_in_dim(a, i, n, axis=ax), S.slice_in_dim(a, 0, i, axis=ax)],
+        a = J.concatenate([S.slice_in_dim(a, i, n, axis=ax), S.slice_in_dim(a, 0, i, axis=ax)],
                           ax)
     return a
 
@@ -205,8 +207,8 @@ def _roll_dynamic(a, shift, axis):
         n = a.shape[i]
         x = S.index_in_dim(shifts, j, 0, keepdims=False)
         x = ufuncs.remainder(lax._convert(x, _INT32, False), _const(max(n, 1), _INT32))
-        a_concat = S.concatenate([a, a], i)
-        a = S.dynamic_slice_in_dim(a_concat, lax.sub(_const(n, _INT32), x), n, axis=i)
+        a_concat = J.concatenate([a, a], i)
+        a = DS.dynamic_slice_in_dim(a_concat, lax.sub(_const(n, _INT32), x), n, axis=i)
     return a
 
 
@@ -468,7 +470,7 @@ def insert(arr, obj, values, axis=None):
     perm = np.empty(n_input + n_insert, np.int64)
     perm[arr_ind] = np.arange(n_input)
     perm[values_ind] = n_input + np.arange(n_insert)
-    return _take(S.concatenate([a, values_b], axis), perm, axis)
+    return _take(J.concatenate([a, values_b], axis), perm, axis)
 
 
 def trim_zeros(filt, trim="fb"):

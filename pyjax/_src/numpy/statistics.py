@@ -22,6 +22,7 @@ from pyjax._src.numpy import ufuncs
 from pyjax._src.numpy import util
 from pyjax._src.numpy.reductions import _const, _convert, _ensure_optional_axes, _isnan, _where
 from pyjax._src.primitives import indexing
+from pyjax._src.primitives import joining
 from pyjax._src.primitives import linear
 from pyjax._src.primitives import scatter
 from pyjax._src.primitives import sorting
@@ -80,7 +81,7 @@ def _gather_along(a, idx, axis):
             od = lead + (d if d < axis else d - 1)
             coords.append(structural.broadcasted_iota(np.dtype(idx.dtype), out_shape, od))
     coords = [structural.reshape(c, out_shape + (1,)) for c in coords]
-    indices = structural.concatenate(coords, len(out_shape))
+    indices = joining.concatenate(coords, len(out_shape))
     dnums = indexing.GatherDimensionNumbers(
         offset_dims=(), collapsed_slice_dims=tuple(_range(np.ndim(a))),
         start_index_map=tuple(_range(np.ndim(a))))
@@ -425,7 +426,7 @@ def _cov(m, y, rowvar, bias, ddof, fweights, aweights):
         y = _atleast_2d(y)
         if not rowvar and np.shape(y)[0] != 1:
             y = _transpose(y)
-        x = structural.concatenate([x, y], 0)
+        x = joining.concatenate([x, y], 0)
     if ddof is None:
         ddof = 1 if not bias else 0
     nobs = np.shape(x)[1]
@@ -528,9 +529,9 @@ def _searchsorted(a, v, side="left"):
         return inv
 
     if side == "left":
-        index = structural.slice(rank(structural.concatenate([flat, a], 0)), (0,), (m,))
+        index = structural.slice(rank(joining.concatenate([flat, a], 0)), (0,), (m,))
     else:
-        index = structural.slice(rank(structural.concatenate([a, flat], 0)), (n,), (n + m,))
+        index = structural.slice(rank(joining.concatenate([a, flat], 0)), (n,), (n + m,))
     out = lax.sub(index, rank(flat))
     return structural.reshape(_convert(out, out_dtype), v_shape)
 
@@ -778,7 +779,7 @@ def histogram2d(x, y, bins=10, range=None, weights=None, density=None):
         edges = util.to_array(bins)
         bins = [edges, edges]
     x, y = util.promote_dtypes(x, y)
-    sample = _transpose(structural.concatenate(
+    sample = _transpose(joining.concatenate(
         [structural.reshape(x, (1,) + tuple(np.shape(x))),
          structural.reshape(y, (1,) + tuple(np.shape(y)))], 0))
     hist, edges = histogramdd(sample, bins, range, weights, density)
