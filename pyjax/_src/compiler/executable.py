@@ -138,6 +138,16 @@ class Executable:
 InterpretedExecutable = Executable
 
 
+def optimize_and_fuse(jaxpr, consts=None):
+    """(optimised jaxpr, its folded constants, fusion plan) of a const-free jaxpr whose first
+    len(consts) inputs always have the values ``consts``."""
+    from pyjax._src.compiler import complex_lowering, fusion, passes
+    known = dict(zip(jaxpr.constvars + jaxpr.invars, consts)) if consts else None
+    opt, const_vals = passes.optimize(jaxpr, known)
+    opt = complex_lowering.lower(opt)  # complex arithmetic on real parts, for kernels
+    return opt, const_vals, fusion.fuse(opt)
+
+
 class CompiledExecutable:
     """A jaxpr optimised, fused into LLVM kernels and fallback impls (see the module doc)."""
 
@@ -145,12 +155,9 @@ class CompiledExecutable:
                  "__weakref__")
 
     def __init__(self, jaxpr, consts=None):
-        from pyjax._src.compiler import fusion, passes
         self.jaxpr = jaxpr
-        known = dict(zip(jaxpr.constvars + jaxpr.invars, consts)) if consts else None
-        opt, const_vals = passes.optimize(jaxpr, known)
+        opt, const_vals, plan = optimize_and_fuse(jaxpr, consts)
         self.optimized = opt
-        plan = fusion.fuse(opt)
         self.plan = plan
         src = _Source()
         consts = {}

@@ -26,11 +26,9 @@ class Lowering:
     """The optimised jaxpr and fusion plan of a const-free jaxpr (no LLVM compilation)."""
 
     def __init__(self, jaxpr, consts=None):
-        from pyjax._src.compiler import fusion, passes
+        from pyjax._src.compiler.executable import optimize_and_fuse
         self.jaxpr = jaxpr
-        known = dict(zip(jaxpr.invars, consts)) if consts else None
-        self.optimized, _ = passes.optimize(jaxpr, known)
-        self.plan = fusion.fuse(self.optimized)
+        self.optimized, _, self.plan = optimize_and_fuse(jaxpr, consts)
 
     def as_text(self, dialect=None, optimized_llvm=False):
         return program_text(self.optimized, self.plan, optimized_llvm)

@@ -176,8 +176,15 @@ def _complex_dtype(dtype):
     return np.dtype(np.complex64 if dtype == np.float32 else np.complex128)
 
 
-complex_p = nary("complex", frozenset(map(np.dtype, [np.float32, np.float64])),
-                 lambda x, y: (x + 1j * y).astype(_complex_dtype(x.dtype)),
+def _complex_impl(x, y):
+    # Parts assigned, not x + 1j * y (1j * inf is nan + inf j).
+    x, y = np.broadcast_arrays(x, y)
+    out = np.empty(x.shape, _complex_dtype(x.dtype))
+    out.real, out.imag = x, y
+    return out
+
+
+complex_p = nary("complex", frozenset(map(np.dtype, [np.float32, np.float64])), _complex_impl,
                  result_dtype=_complex_dtype)
 
 
