@@ -185,3 +185,14 @@ def scan_rnn_like_500(ns):
                         dtype=ns.float32)
     f(xs)
     return lambda: f(xs)
+
+
+@workload(tags=("compiler", "loops"))
+def fori_loop_set_elements_1000(ns):
+    """jit(fori_loop) filling a[i] = a[i-1] + a[i-2] for i < 1000 with .at[i].set"""
+    def fill(a):
+        return ns.lax.fori_loop(2, 1000, lambda i, a: a.at[i].set(a[i - 1] + a[i - 2]), a)
+    f = ns.jit(fill)
+    a = ns.jnp.zeros(1000, dtype=ns.float32).at[0].set(1.0).at[1].set(1.0)
+    f(a)
+    return lambda: f(a)

@@ -189,3 +189,67 @@ def test_nested_loops_run_inside_the_outer_native_loop():
                 arr(np.asarray(2.0, np.float32)), ulps=16)
     assert _native(exe) == 1
     assert exe.plan.stats["fallback_eqns"] == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Window copies in array loops: dynamic_slice, dynamic_update_slice, one-window scatters
+
+
+def test_fori_loop_reading_and_setting_elements():
+    def fib(a):
+        return lax.fori_loop(2, a.shape[0], lambda i, a: a.at[i].set(a[i - 1] + a[i - 2]), a)
+    a = np.zeros(90, np.float64)
+    a[:2] = 1, 2
+    exe = check(fib, arr(a.astype(np.float32)))
+    assert _native(exe) == 1 and exe.plan.stats["fallback_eqns"] == 0
+
+
+def test_rows_of_a_matrix():
+    def f(m):
+        def body(i, m):
+            row = m[i] * 2.0 + m[(i + 1) % m.shape[0]]
+            return m.at[i, :].set(row)
+        return lax.fori_loop(0, m.shape[0], body, m)
+    m = np.arange(12 * 7, dtype=np.float32).reshape(12, 7)
+    exe = check(f, arr(m))
+    assert _native(exe) == 1
+
+
+def test_windows_clamp_drop_and_clip():
+    x3 = np.arange(5 * 6 * 7, dtype=np.int32).reshape(5, 6, 7)
+
+    def f(x, v):
+        def body(i, c):
+            x, acc, v = c
+            # a window in the middle dims (rows looped over), starts clamped to fit
+            w = lax.dynamic_slice(x, (i - 2, 2 * i - 3, 1), (2, 3, 4))
+            x = lax.dynamic_update_slice(x, w + 1, (i, 4 - i, i - 1))
+            acc = acc + w.sum()
+            v = v.at[i * 3].set(i)                   # dropped once out of bounds
+            v = v.at[i * 3 + 20].set(-i, mode="clip")  # clipped to the last element
+            return x, acc, v
+        return lax.fori_loop(0, 8, body, (x, np.int32(0), v))
+    exe = check(f, arr(x3), arr(np.zeros(16, np.int32)))
+    assert _native(exe) == 1
+
+
+def test_updates_in_place_only_when_nothing_reads_the_old_value():
+    def f(a):
+        def body(c, i):
+            a, b = c
+            new = a.at[i].set(a[i] * 2.0 + 1.0)
+            # the old b is stacked (copied after the update): b keeps two buffers
+            return (new, b.at[i].set(new[i])), (b, b.sum())
+        return lax.scan(body, (a, a * 0.5), np.arange(a.shape[0], dtype=np.int32))
+    exe = check(f, arr(np.linspace(0, 1, 50).astype(np.float32)), ulps=4)
+    assert _native(exe) == 1
+    spec = next(s for s, _ in exe.kernels if hasattr(s, "programs"))
+    assert spec.in_place == {0}
+
+    def g(a, n):
+        return lax.while_loop(lambda c: c[0] < n,
+                              lambda c: (c[0] + 1, c[1].at[c[0]].set(c[0] * 1.5)),
+                              (np.int32(0), a))
+    exe = check(g, arr(np.zeros(40, np.float32)), arr(np.asarray(25, np.int32)))
+    spec = next(s for s, _ in exe.kernels if hasattr(s, "programs"))
+    assert spec.in_place == {1}

@@ -175,8 +175,8 @@ def fuse(jaxpr, kernels_only=False):
         # kernels needs them (then computing them in a kernel beats NumPy).
         cheap = kind == "layout" or (kind == "elementwise" and not has_member_input and (
             _size(out_shape) <= SMALL or (not loads and only_fusible_consumers(e))))
-        if cheap and kernels_only and kind == "elementwise":
-            cheap = only_fusible_consumers(e)
+        if cheap and kernels_only and not only_fusible_consumers(e):
+            cheap = False  # computed by a kernel (a layout op too: as a member, it loads)
         if cheap:
             close_inputs(e)
             for o in e.outvars:

@@ -36,22 +36,23 @@ MAX_ITERATION_WORK = 1 << 19
 class Program:
     """A loop body as kernels over refs (see the module docstring).
 
-    kernels: [(KernelSpec, layout, lanes, [ref of each buffer it takes])], or a nested native
-    loop's (LoopSpec/ArrayLoopSpec, None, 1, refs); converts:
-    [(kernel number, dst ref, src ref, count, src dtype, dst dtype)], run after that kernel;
+    steps, in order: ("kernel", KernelSpec, layout, lanes, refs), ("loop", nested LoopSpec or
+    ArrayLoopSpec, None, 1, refs) or ("window", Window, None, 1, refs), where refs are the refs
+    of the buffers the step takes; converts:
+    [(step number, dst ref, src ref, count, src dtype, dst dtype)], run after that step;
     copies: [(dst ref, src ref or Literal, nbytes)], run after the kernels; result: the ref
     (or Literal) of the first output (a while condition's predicate).
     """
 
     def __init__(self):
-        self.kernels, self.converts, self.copies = [], [], []
+        self.steps, self.converts, self.copies = [], [], []
         self.result = None
 
     def text(self):
         lines = []
-        for n, (spec, _, lanes, refs) in enumerate(self.kernels):
-            body = spec.kir.text() if hasattr(spec, "kir") else spec.text()
-            lines += [f"kernel {n} lanes={lanes} refs={refs}", body]
+        for n, (kind, item, _, lanes, refs) in enumerate(self.steps):
+            body = item.kir.text() if kind == "kernel" else item.text()
+            lines += [f"{kind} {n} lanes={lanes} refs={refs}", body]
         lines += [f"convert {c}" for c in self.converts]
         lines += [f"copy {d} <- {_ref_text(s)} {n}" for d, s, n in self.copies]
         lines.append(f"result {_ref_text(self.result)}")
@@ -84,6 +85,7 @@ class ArrayLoopSpec:
         self.out_dtypes = [kmod.kernel_dtype(v.aval.dtype) for v in eqn.outvars]
         self.carry_bytes = [_nbytes(v.aval) for v in eqn.outvars[:n_carry]]
         self.programs = {}
+        self.in_place = set()  # carries updated in place (see _update_in_place)
         self.scratch, self.folds = [], []
         # The second set of carry buffers.
         for v in eqn.outvars[:n_carry]:
@@ -104,11 +106,13 @@ class ArrayLoopSpec:
         times its trip count, or its length for a while loop: unknown, so counted once)."""
         total = 0
         for p in self.programs.values():
-            for k, *_ in p.kernels:
-                if hasattr(k, "kir"):
+            for kind, k, *_ in p.steps:
+                if kind == "kernel":
                     total += kmod.kernel_work(k.kir)
                 elif hasattr(k, "programs"):
                     total += k.work() * max(1, k.length)
+                elif kind == "window":
+                    total += 2 * math.prod(k.shape)
         return total
 
     def text(self):
@@ -116,15 +120,71 @@ class ArrayLoopSpec:
                 f"consts={self.n_consts}/{self.cond_consts} carry={self.n_carry} "
                 f"in={[(v.aval.shape, d.str) for v, d in zip(self.in_vars, self.in_dtypes)]} "
                 f"out={[(v.aval.shape, d.str) for v, d in zip(self.out_vars, self.out_dtypes)]}"
-                f" scratch={[(s, d.str) for s, d in self.scratch]}")
+                f" scratch={[(s, d.str) for s, d in self.scratch]}"
+                f" in_place={sorted(self.in_place)}")
         return "\n".join([head] + [f"[{k}]\n{p.text()}" for k, p in self.programs.items()])
+
+
+class Window:
+    """A window copy the loop does itself: dynamic_slice (``update`` False: the output is the
+    window of the operand at the start indices), or dynamic_update_slice / a scatter that sets
+    one window (``update`` True: the output is the operand with that window replaced).
+
+    shape/window: the operand's shape and the window's (same rank); vector: the start indices
+    are one int vector for the leading dims (a scatter's), else one scalar per dim; drop: an
+    out-of-bounds window is dropped (scatter), else starts are clamped so it fits.
+    Buffers: operand, (updates), start indices, output.
+    """
+
+    def __init__(self, update, shape, window, dtype, index_dtypes, vector, drop, n_index):
+        self.update, self.shape, self.window = update, tuple(shape), tuple(window)
+        self.itemsize = np.dtype(dtype).itemsize
+        self.index_dtypes, self.vector, self.drop = index_dtypes, vector, drop
+        self.n_index = n_index  # dims with a start index (the others start at 0)
+        self.order = None  # the equation's operands in buffer order (None: as they are)
+
+    def text(self):
+        return (f"window update={self.update} shape={self.shape} window={self.window} "
+                f"itemsize={self.itemsize} index={[d.str for d in self.index_dtypes]} "
+                f"vector={self.vector}/{self.n_index} drop={self.drop}")
+
+
+def window_of(eqn):
+    """The Window of a dynamic_slice, dynamic_update_slice or one-window scatter (set), or
+    None."""
+    name, p = eqn.primitive.name, eqn.params
+    avals = [v.aval for v in eqn.invars]
+    if any(kmod.kernel_dtype(a.dtype) is None for a in avals):
+        return None
+    x = avals[0]
+    if name == "dynamic_slice":
+        return Window(False, x.shape, p["slice_sizes"], x.dtype,
+                      [np.dtype(a.dtype) for a in avals[1:]], False, False, len(x.shape))
+    if name == "dynamic_update_slice":
+        return Window(True, x.shape, avals[1].shape, x.dtype,
+                      [np.dtype(a.dtype) for a in avals[2:]], False, False, len(x.shape))
+    if name == "scatter" and p.get("update_jaxpr") is None:
+        from pyjax._src.primitives.indexing import GatherScatterMode
+        dn, (idx, upd) = p["dimension_numbers"], avals[1:]
+        k = idx.shape[-1] if len(idx.shape) == 1 else -1
+        if k < 0 or tuple(upd.shape) != tuple(x.shape[k:]) or \
+                tuple(dn.update_window_dims) != tuple(range(len(upd.shape))) or \
+                tuple(dn.inserted_window_dims) != tuple(range(k)) or \
+                tuple(dn.scatter_dims_to_operand_dims) != tuple(range(k)) or \
+                dn.operand_batching_dims or dn.scatter_indices_batching_dims:
+            return None
+        w = Window(True, x.shape, (1,) * k + tuple(x.shape[k:]), x.dtype,
+                   [np.dtype(idx.dtype)], True, p["mode"] is not GatherScatterMode.CLIP, k)
+        w.order = (0, 2, 1)  # (operand, indices, updates) -> the Window's buffer order
+        return w
+    return None
 
 
 def _program(spec, closed, arg_refs, targets):
     """The Program of a body (ClosedJaxpr) whose inputs are at ``arg_refs`` and whose outputs
     go to ``targets`` (a ref per output, or None for an output only read), or None when the
     body does not fuse into kernels only."""
-    from pyjax._src.compiler.llvm.emit import acc_dtype
+    from pyjax._src.compiler.llvm.emit import acc_dtype, choose_lanes
     jaxpr = closed.jaxpr
     consts = [getattr(c, "_value", c) for c in closed.consts]
     inner = Jaxpr([], list(jaxpr.constvars) + list(jaxpr.invars), jaxpr.outvars, jaxpr.eqns)
@@ -132,8 +192,12 @@ def _program(spec, closed, arg_refs, targets):
     if len(opt.eqns) > MAX_EQNS:
         return None
     plan = fusion.fuse(opt, kernels_only=True)
-    if any(kind != "kernel" for kind, _ in plan.steps):
-        return None
+    windows = {}
+    for kind, item in plan.steps:
+        if kind == "eqn":
+            windows[id(item)] = window_of(item)
+            if windows[id(item)] is None:
+                return None
     ref_of = {}
     for v, val in zip(opt.constvars, folded):
         ref_of[v] = spec.add_fold(val)
@@ -142,31 +206,38 @@ def _program(spec, closed, arg_refs, targets):
     for v, ref in zip(opt.invars[len(consts):], arg_refs):
         ref_of[v] = ref
     # Kernels write straight into the first target of each output they compute.
-    produced = {v for _, k in plan.steps for v in list(k.out_vars) + list(k.red_vars)}
+    produced = {v for kind, k in plan.steps
+                for v in (k.outvars if kind == "eqn" else list(k.out_vars) + list(k.red_vars))}
     direct = {}
     for v, t in zip(opt.outvars, targets):
         if t is not None and type(v) is not Literal and v in produced and v not in direct:
             direct[v] = t
     prog = Program()
-    for n, (_, k) in enumerate(plan.steps):
+
+    def refs_of(in_vars, out_vars):
+        refs = [spec.add_fold(np.asarray(v.val, v.aval.dtype)) if type(v) is Literal
+                else ref_of[v] for v in in_vars]
+        for v in out_vars:
+            ref_of[v] = direct.get(v) or spec.add_scratch(v.aval)
+            refs.append(ref_of[v])
+        return refs
+
+    for n, (kind, k) in enumerate(plan.steps):
+        if kind == "eqn":  # a window copy
+            w = windows[id(k)]
+            ins = k.invars if w.order is None else [k.invars[i] for i in w.order]
+            prog.steps.append(("window", w, None, 1, refs_of(ins, k.outvars)))
+            continue
         if not hasattr(k, "kir"):  # a nested native loop
-            refs = [spec.add_fold(np.asarray(v.val, v.aval.dtype)) if type(v) is Literal
-                    else ref_of[v] for v in k.in_vars]
-            for v in k.out_vars:
-                ref_of[v] = direct.get(v) or spec.add_scratch(v.aval)
-                refs.append(ref_of[v])
+            refs = refs_of(k.in_vars, k.out_vars)
             refs += [spec.add_scratch(None, s, d) for s, d in getattr(k, "scratch", ())]
             refs += [spec.add_fold(a) for a in getattr(k, "folds", ())]
-            prog.kernels.append((k, None, 1, refs))
+            prog.steps.append(("loop", k, None, 1, refs))
             continue
         layout = kmod.Layout(k.kir)
         if layout.size == 0:
             return None
-        from pyjax._src.compiler.llvm.emit import choose_lanes
-        refs = [ref_of[v] for v in k.in_vars]
-        for v in k.out_vars:
-            ref_of[v] = direct.get(v) or spec.add_scratch(v.aval)
-            refs.append(ref_of[v])
+        refs = refs_of(k.in_vars, k.out_vars)
         for r, v in zip(k.kir.reductions, k.red_vars):
             result = direct.get(v) or spec.add_scratch(v.aval)
             acc = acc_dtype(r)
@@ -179,7 +250,7 @@ def _program(spec, closed, arg_refs, targets):
                 refs.append(tmp)
                 prog.converts.append((n, result, tmp, layout.red_size, acc, r.dtype))
             ref_of[v] = result
-        prog.kernels.append((k, layout, choose_lanes(k.kir, layout), refs))
+        prog.steps.append(("kernel", k, layout, choose_lanes(k.kir, layout), refs))
     for v, t in zip(opt.outvars, targets):
         if t is None:
             continue
@@ -189,7 +260,25 @@ def _program(spec, closed, arg_refs, targets):
             prog.copies.append((t, ref_of[v], _nbytes(v.aval)))
     out = opt.outvars[0] if opt.outvars else None
     prog.result = out if out is None or type(out) is Literal else ref_of[out]
+    _update_in_place(spec, prog)
     return prog
+
+
+def _update_in_place(spec, prog):
+    """Carries whose next value is their current one with a window replaced, and whose
+    current value nothing reads afterwards, are updated in place (spec.in_place): one buffer
+    instead of two, and no copy of the whole carry per iteration."""
+    for n, (kind, w, _, _, refs) in enumerate(prog.steps):
+        if kind != "window" or not w.update or refs[-1][0] != "dst":
+            continue
+        j = refs[-1][1]
+        carry = ("carry", j)
+        later = [r for step in prog.steps[n + 1:] for r in step[4]] + \
+            [c[2] for c in prog.converts] + [c[1] for c in prog.copies]
+        if refs[0] == carry and carry not in refs[1:-1] and carry not in later and \
+                prog.result != carry:
+            refs[-1] = carry
+            spec.in_place.add(j)
 
 
 def try_array_loop(eqn):

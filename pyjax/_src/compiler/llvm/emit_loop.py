@@ -101,15 +101,16 @@ def emit_array_loop(module, spec, name, offsets):
     # site, allocated once here in the entry block).
     sites = {}
     for key, prog in spec.programs.items():
-        for n, (k, layout, lanes, refs) in enumerate(prog.kernels):
+        for n, (kind, k, layout, lanes, refs) in enumerate(prog.steps):
             kname = f"{name}_{key}{n}"
-            if layout is None:  # a nested loop
+            if kind == "loop":
                 emit_loop_function(module, k, kname, None)
-            else:
+            elif kind == "kernel":
                 emit_kernel(module, k.kir, layout, kname, lanes, 0, 0, direct=True)
+            else:
+                continue  # windows are copied inline
             sites[key, n] = (kname, f.emit("ptr", f"alloca [{len(refs)} x ptr], align 8"))
-    memmove = "llvm.memmove.p0.p0.i64"
-    module.declare(memmove, "void", ["ptr", "ptr", "i64", "i1"])
+    module.declare(_MEMMOVE, "void", ["ptr", "ptr", "i64", "i1"])
 
     def run(key, cur, dst, idx):
         prog = spec.programs[key]
@@ -124,7 +125,10 @@ def emit_array_loop(module, spec, name, offsets):
             return {"in": ins, "carry": cur, "dst": dst, "scratch": scratch,
                     "fold": folds}[kind][ref[1]]
 
-        for n, (k, layout, lanes, refs) in enumerate(prog.kernels):
+        for n, (kind, k, layout, lanes, refs) in enumerate(prog.steps):
+            if kind == "window":
+                _copy_window(f, k, [ptr(r) for r in refs])
+                continue
             kname, arr = sites[key, n]
             for b, ref in enumerate(refs):
                 slot = f.emit("ptr", f"getelementptr inbounds ptr, ptr {arr.name}, i64 {b}")
@@ -144,19 +148,23 @@ def emit_array_loop(module, spec, name, offsets):
                 dt = np.dtype(src.aval.dtype)
                 _scalar_store(f, d, _i64(0), f.const(elem_type(dt), src.val, 1), dt)
             else:
-                f.call(memmove, "void", [d, ptr(src), _i64(nbytes), Val("false", "i1")])
+                _memmove(f, d, ptr(src), _i64(nbytes))
         if prog.result is None or type(prog.result) is Literal:
             return prog.result
         return _scalar_load(f, ptr(prog.result), _i64(0), np.dtype(np.bool_))
 
     init = [ins[spec.cond_consts + spec.n_consts + j] for j in range(nk)]
+    # Carries updated in place live in their result buffer from the start.
+    for j in spec.in_place:
+        _memmove(f, outs[j], init[j], _i64(spec.carry_bytes[j]))
+        init[j] = outs[j]
     first_dst = outs[:nk]
     if spec.kind == "scan":
         loop = _Loop(f, _i64(0), _i64(spec.length), _i64(1), init + first_dst)
         cur, dst = loop.values[:nk], loop.values[nk:]
         idx = f.sub(_i64(spec.length - 1), loop.i) if spec.reverse else loop.i
         run("body", cur, dst, idx)
-        loop.close(dst + _swapped(f, dst, outs[:nk], scratch[:nk]), unroll=False)
+        loop.close(_next(f, spec, cur, dst, outs, scratch), unroll=False)
         final = cur
     else:
         head, body, done = f.new_label("head"), f.new_label("body"), f.new_label("done")
@@ -175,7 +183,7 @@ def emit_array_loop(module, spec, name, offsets):
         f.stmt(f"br i1 {cond.name}, label %{body}, label %{done}")
         f.label(body)
         run("body", cur, dst, None)
-        new = dst + _swapped(f, dst, outs[:nk], scratch[:nk])
+        new = _next(f, spec, cur, dst, outs, scratch)
         latch = f.cur
         f.stmt(f"br label %{head}")
         for c, v0, v1, line in zip(phis, init + first_dst, new, lines):
@@ -185,12 +193,102 @@ def emit_array_loop(module, spec, name, offsets):
         final = cur
     # The last values may sit in the scratch set (or, after no iteration, in the operands).
     for j in range(nk):
-        f.call(memmove, "void", [outs[j], final[j], _i64(spec.carry_bytes[j]),
-                                 Val("false", "i1")])
+        if j not in spec.in_place:
+            _memmove(f, outs[j], final[j], _i64(spec.carry_bytes[j]))
     f.stmt("ret void")
     finish_function(module, f, name, internal=offsets is None)
 
 
-def _swapped(f, dst, results, scratch):
-    """The next iteration's destination of each carry: the other set of buffers."""
-    return [f.select(f.icmp("eq", d, r), s, r) for d, r, s in zip(dst, results, scratch)]
+def _next(f, spec, cur, dst, results, scratch):
+    """The (current, destination) buffers of each carry in the next iteration: the
+    destination becomes current and the other buffer the destination (in-place carries keep
+    their one buffer)."""
+    nxt_cur, nxt_dst = [], []
+    for j, (c, d, r, s) in enumerate(zip(cur, dst, results, scratch)):
+        if j in spec.in_place:
+            nxt_cur.append(c)
+            nxt_dst.append(d)
+        else:
+            nxt_cur.append(d)
+            nxt_dst.append(f.select(f.icmp("eq", d, r), s, r))
+    return nxt_cur + nxt_dst
+
+
+_MEMMOVE = "llvm.memmove.p0.p0.i64"
+
+
+def _memmove(f, dst, src, nbytes):
+    f.call(_MEMMOVE, "void", [dst, src, nbytes, Val("false", "i1")])
+
+
+def _copy_window(f, w, ptrs):
+    """Emit a loops_array.Window: ``ptrs`` are its buffers (operand, (updates), start
+    indices, output)."""
+    x, out = ptrs[0], ptrs[-1]
+    idx_ptrs = ptrs[2 if w.update else 1:-1]
+    rank = len(w.shape)
+    i64 = np.dtype(np.int64)
+    starts = []
+    for d in range(rank):
+        if w.vector:
+            if d >= w.n_index:
+                starts.append(_i64(0))
+                continue
+            dt = w.index_dtypes[0]
+            raw = _scalar_load(f, idx_ptrs[0], _i64(d), dt)
+        else:
+            dt = w.index_dtypes[d]
+            raw = _scalar_load(f, idx_ptrs[d], _i64(0), dt)
+        starts.append(_convert(f, raw, dt, i64))
+    ok = None
+    for d in range(rank):
+        bound = _i64(w.shape[d] - w.window[d])
+        s = starts[d]
+        if w.drop:
+            inside = f.and_(f.icmp("sge", s, _i64(0)), f.icmp("sle", s, bound))
+            ok = inside if ok is None else f.and_(ok, inside)
+        else:
+            s = f.select(f.icmp("slt", s, _i64(0)), _i64(0), s)
+            starts[d] = f.select(f.icmp("sgt", s, bound), bound, s)
+    size = w.itemsize
+    strides = [size * int(np.prod(w.shape[d + 1:], dtype=np.int64)) for d in range(rank)]
+    wstrides = [size * int(np.prod(w.window[d + 1:], dtype=np.int64)) for d in range(rank)]
+    if w.update:
+        if out is not x:  # (an in-place update writes the window only)
+            _memmove(f, out, x, _i64(size * int(np.prod(w.shape, dtype=np.int64))))
+        src, dst = ptrs[1], out
+    else:
+        src, dst = x, out
+    skip = None
+    if ok is not None:
+        go, skip = f.new_label("window"), f.new_label("nowindow")
+        f.stmt(f"br i1 {ok.name}, label %{go}, label %{skip}")
+        f.label(go)
+    # Rows: the window's trailing dims that span the whole array are contiguous with the dim
+    # before them; the dims before that are looped over.
+    j = rank - 1
+    while j > 0 and w.window[j] == w.shape[j]:
+        j -= 1
+    row = _i64(size * int(np.prod(w.window[max(j, 0):], dtype=np.int64)))
+    big = _i64(0)
+    for d in range(rank):
+        big = f.add(big, f.mul(starts[d], _i64(strides[d])))
+
+    def rows(d, big_off, small_off):
+        if d >= j:
+            b = f.emit("ptr", f"getelementptr inbounds i8, ptr {(dst if w.update else src).name}"
+                              f", i64 {big_off.name}")
+            s = f.emit("ptr", f"getelementptr inbounds i8, ptr {(src if w.update else dst).name}"
+                              f", i64 {small_off.name}")
+            _memmove(f, b, s, row) if w.update else _memmove(f, s, b, row)
+            return
+        loop = _Loop(f, _i64(0), _i64(w.window[d]), _i64(1))
+        rows(d + 1, f.add(big_off, f.mul(loop.i, _i64(strides[d]))),
+             f.add(small_off, f.mul(loop.i, _i64(wstrides[d]))))
+        loop.close(unroll=False)
+
+    rows(0, big, _i64(0))
+    if skip is not None:
+        f.stmt(f"br label %{skip}")
+        f.label(skip)
+
