@@ -196,3 +196,18 @@ def fori_loop_set_elements_1000(ns):
     a = ns.jnp.zeros(1000, dtype=ns.float32).at[0].set(1.0).at[1].set(1.0)
     f(a)
     return lambda: f(a)
+
+
+@workload(tags=("compiler", "loops"))
+def scan_rnn_matvec_200(ns):
+    """jit(scan) of h = tanh(W h + x_t) with W 64x64, 200 steps, float32"""
+    rs = ns.np.random.RandomState(0)
+    w = ns.jnp.asarray(rs.standard_normal((64, 64)) * 0.1, dtype=ns.float32)
+    xs = ns.jnp.asarray(rs.standard_normal((200, 64)), dtype=ns.float32)
+
+    def step(h, x):
+        h = ns.jnp.tanh(w @ h + x)
+        return h, h
+    f = ns.jit(lambda xs: ns.lax.scan(step, ns.jnp.zeros(64, ns.float32), xs))
+    f(xs)
+    return lambda: f(xs)

@@ -15,7 +15,7 @@ import scipy.special as sp
 from pyjax._src import api
 from pyjax._src.config import config
 from pyjax._src.compiler import executable, fusion
-from pyjax._src.interpreters import staging
+from pyjax._src.interpreters import ad, staging
 from pyjax._src.primitives import elementwise as ew
 from pyjax._src.primitives import joining
 from pyjax._src.primitives import reductions as red
@@ -601,8 +601,8 @@ FLOAT_UNARY = [ew.exp_p, ew.log_p, ew.log1p_p, ew.expm1_p, ew.sin_p, ew.cos_p, e
 IN_UNIT_INTERVAL = (ew.erf_inv_p, ew.asin_p, ew.acos_p, ew.atanh_p)
 PERIODIC = (ew.sin_p, ew.cos_p, ew.tan_p)
 FLOAT_BINARY = [ew.add_p, ew.sub_p, ew.mul_p, ew.div_p, ew.max_p, ew.min_p, ew.pow_p,
-                ew.nextafter_p, ew.rem_p, ew.atan2_p]
-INT_BINARY = [ew.add_p, ew.sub_p, ew.mul_p, ew.div_p, ew.rem_p, ew.max_p, ew.min_p, ew.and_p,
+                ew.nextafter_p, ew.rem_p, ew.atan2_p, ad.add_any_p]
+INT_BINARY = [ew.add_p, ad.add_any_p, ew.sub_p, ew.mul_p, ew.div_p, ew.rem_p, ew.max_p, ew.min_p, ew.and_p,
               ew.or_p, ew.xor_p, ew.shift_left_p, ew.shift_right_logical_p,
               ew.shift_right_arithmetic_p]
 INT_UNARY = [ew.neg_p, ew.abs_p, ew.sign_p, ew.not_p, ew.population_count_p, ew.clz_p]

@@ -140,10 +140,10 @@ def test_captured_constant_arrays():
 
 
 def test_loops_that_stay_python_driven():
-    # A body with an equation run by its impl (dot through BLAS)...
-    m = np.eye(16, dtype=np.float32) * 0.5
-    exe = check(lambda x: lax.fori_loop(0, 5, lambda i, c: jnp.dot(m, c) + 1.0, x),
-                arr(np.ones(16, np.float32)), ulps=4)
+    # A body with an equation run by its impl (a dot too big for a kernel: BLAS)...
+    m = np.eye(300, dtype=np.float32) * 0.5
+    exe = check(lambda x: lax.fori_loop(0, 3, lambda i, c: jnp.dot(m, c) + 1.0, x),
+                arr(np.ones((300, 4), np.float32)), ulps=4)
     assert _native(exe) == 0
     # ... and iterations big enough to split over threads.
     n = loops_array.MAX_ITERATION_WORK
@@ -253,3 +253,58 @@ def test_updates_in_place_only_when_nothing_reads_the_old_value():
     exe = check(g, arr(np.zeros(40, np.float32)), arr(np.asarray(25, np.int32)))
     spec = next(s for s, _ in exe.kernels if hasattr(s, "programs"))
     assert spec.in_place == {1}
+
+
+# ----------------------------------------------------------------------------------------------
+# Small contractions in loop bodies (compiler/small_dots.py)
+
+
+@pytest.mark.parametrize("spec, shapes, dtype", [
+    ("ij,j->i", [(32, 32), (32,)], np.float32),
+    ("ij,jk->ik", [(6, 5), (5, 7)], np.float64),
+    ("bij,bjk->bik", [(3, 4, 5), (3, 5, 2)], np.float32),
+    ("ijk,kj->i", [(4, 3, 5), (5, 3)], np.float32),
+    ("ij,jk->ik", [(4, 9), (9, 3)], np.int32),
+])
+def test_small_dots_expand_to_sums(spec, shapes, dtype):
+    from pyjax._src import api
+    from pyjax._src.compiler import executable, passes
+    from pyjax._src.interpreters import staging
+    rs = np.random.RandomState(0)
+    args = [(rs.standard_normal(s) * 4).astype(dtype) for s in shapes]
+    closed = api.make_jaxpr(lambda a, b: jnp.einsum(spec, a, b))(*args)
+    jaxpr = staging.hoist_consts(closed)
+    opt, folded = passes.optimize(jaxpr, expand_small_dots=True)
+    assert not folded and "dot_general" not in {e.primitive.name for e in opt.eqns}
+    got = executable.Executable(opt)(args)[0]
+    want = np.einsum(spec, *[a.astype(np.float64) for a in args])
+    assert got.dtype == want.astype(dtype).dtype
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+
+
+def test_recurrent_scan_with_a_matrix_product():
+    rs = np.random.RandomState(5)
+    w = (rs.standard_normal((24, 24)) * 0.3).astype(np.float32)
+
+    def rnn(w, xs):
+        def step(h, x):
+            h = jnp.tanh(w @ h + x)
+            return h, h.sum()
+        return lax.scan(step, jnp.zeros(24, jnp.float32), xs)
+    exe = check(rnn, arr(w), arr(rs.standard_normal((60, 24)).astype(np.float32)),
+                ulps=64, atol=1e-5)
+    assert _native(exe) == 1 and exe.plan.stats["fallback_eqns"] == 0
+
+
+def test_gradient_of_a_recurrent_scan_runs_natively():
+    rs = np.random.RandomState(6)
+    w = (rs.standard_normal((16, 16)) * 0.3).astype(np.float32)
+
+    def loss(w, xs):
+        def step(h, x):
+            h = jnp.tanh(w @ h + x)
+            return h, h.sum()
+        return lax.scan(step, jnp.zeros(16, jnp.float32), xs)[1].sum()
+    exe = check(pyjax.grad(loss), arr(w), arr(rs.standard_normal((40, 16)).astype(np.float32)),
+                ulps=256, atol=1e-4)
+    assert _native(exe) == 2  # the forward and the backward scan

@@ -188,7 +188,8 @@ def _program(spec, closed, arg_refs, targets):
     jaxpr = closed.jaxpr
     consts = [getattr(c, "_value", c) for c in closed.consts]
     inner = Jaxpr([], list(jaxpr.constvars) + list(jaxpr.invars), jaxpr.outvars, jaxpr.eqns)
-    opt, folded = passes.optimize(inner, dict(zip(jaxpr.constvars, consts)))
+    opt, folded = passes.optimize(inner, dict(zip(jaxpr.constvars, consts)),
+                                  expand_small_dots=True)
     if len(opt.eqns) > MAX_EQNS:
         return None
     plan = fusion.fuse(opt, kernels_only=True)

@@ -46,6 +46,7 @@ class _Optimizer:
         self.cse = {}
         self.producer = {}     # var -> eqn (kept equations)
         self.eqns = []
+        self.expand_small_dots = False
 
     # -- atoms ------------------------------------------------------------------------------
     def atom(self, v):
@@ -82,6 +83,12 @@ class _Optimizer:
         if call_param is not None and isinstance(eqn.params.get(call_param), ClosedJaxpr):
             self.inline(eqn.params[call_param], invars, eqn.outvars)
             return
+        if self.expand_small_dots and prim.name == "dot_general":
+            from pyjax._src.compiler import small_dots
+            closed = small_dots.expansion(eqn)
+            if closed is not None:
+                self.inline(closed, invars, eqn.outvars)
+                return
         out = self.simplify(eqn, invars)
         if out is not None:
             self.alias[eqn.outvars[0]] = out
@@ -221,13 +228,15 @@ class _Optimizer:
         return key
 
 
-def optimize(jaxpr, known=None):
+def optimize(jaxpr, known=None, expand_small_dots=False):
     """(optimised Jaxpr, folded constant values) of a const-free jaxpr; see the module doc.
 
     ``known``: {input var: value} of inputs whose values are fixed (a jit's constants): scalars
     become literals; arrays can be folded with, and stay inputs otherwise.
+    ``expand_small_dots``: small dot_generals become kernel-friendly sums (small_dots.py).
     """
     opt = _Optimizer()
+    opt.expand_small_dots = expand_small_dots
     for v, val in (known or {}).items():
         val = np.asarray(getattr(val, "_value", val))
         if val.dtype == v.aval.dtype and val.shape == v.aval.shape:

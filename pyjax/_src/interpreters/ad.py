@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pyjax._src import codegen_interface
 from pyjax._src import core
 from pyjax._src import dtypes
 from pyjax._src.array import ArrayImpl
@@ -80,6 +81,7 @@ def add_tangents(a, b):
 add_any_p = core.Primitive("add_any")
 add_any_p.impl = np.add
 add_any_p.abstract_eval = lambda x, y: x
+add_any_p.codegen = codegen_interface.binary_rule("add")  # (backward passes fuse)
 
 
 def _add_any_batch(vals, dims):
