@@ -282,29 +282,18 @@ def test_small_dots_expand_to_sums(spec, shapes, dtype):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
 
 
-def test_recurrent_scan_with_a_matrix_product():
+def test_recurrent_scan_with_a_matrix_product_and_its_gradient():
     rs = np.random.RandomState(5)
     w = (rs.standard_normal((24, 24)) * 0.3).astype(np.float32)
+    xs = rs.standard_normal((60, 24)).astype(np.float32)
 
     def rnn(w, xs):
         def step(h, x):
             h = jnp.tanh(w @ h + x)
             return h, h.sum()
         return lax.scan(step, jnp.zeros(24, jnp.float32), xs)
-    exe = check(rnn, arr(w), arr(rs.standard_normal((60, 24)).astype(np.float32)),
-                ulps=64, atol=1e-5)
+    exe = check(rnn, arr(w), arr(xs), ulps=64, atol=1e-5)
     assert _native(exe) == 1 and exe.plan.stats["fallback_eqns"] == 0
-
-
-def test_gradient_of_a_recurrent_scan_runs_natively():
-    rs = np.random.RandomState(6)
-    w = (rs.standard_normal((16, 16)) * 0.3).astype(np.float32)
-
-    def loss(w, xs):
-        def step(h, x):
-            h = jnp.tanh(w @ h + x)
-            return h, h.sum()
-        return lax.scan(step, jnp.zeros(16, jnp.float32), xs)[1].sum()
-    exe = check(pyjax.grad(loss), arr(w), arr(rs.standard_normal((40, 16)).astype(np.float32)),
+    exe = check(pyjax.grad(lambda w, xs: rnn(w, xs)[1].sum()), arr(w), arr(xs),
                 ulps=256, atol=1e-4)
     assert _native(exe) == 2  # the forward and the backward scan
