@@ -105,3 +105,25 @@ def test_kernels_run_after_fork():
     code, value = r.stdout.split()
     assert code == "0"
     assert abs(float(value) / (4e6 / 6) - np.sqrt(np.pi)) < 1e-3  # a Riemann sum
+
+
+@pytest.mark.skipif(not (sys.platform == "linux" and platform.machine() == "x86_64"),
+                    reason="the native pool is x86-64 Linux code")
+def test_workers_stop_at_exit_and_kernels_still_run():
+    script = textwrap.dedent("""
+        import numpy as np, pyjax, pyjax.numpy as jnp
+        from pyjax._src.compiler import runtime
+        f = pyjax.jit(lambda a: jnp.cos(a) * a)
+        x = np.linspace(-3, 3, 4_000_000).astype(np.float32)
+        before = np.asarray(f(x))
+        pool = runtime._native_pool()
+        assert pool.threads
+        pool.stop()  # what exit does
+        assert not pool.threads
+        assert np.array_equal(np.asarray(f(x)), before)  # the caller runs every chunk
+        print("ok")
+    """)
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__)))
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr

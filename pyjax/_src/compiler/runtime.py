@@ -13,6 +13,7 @@ so results do not depend on the machine's core count.
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import platform
@@ -104,6 +105,20 @@ class _NativePool:
             if create(ctypes.addressof(tid), None, addrs["pjpool_worker"],
                       ctypes.addressof(self.mem)) == 0:
                 self.threads.append(tid)
+        self._stop = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(addrs["pjpool_stop"])
+        self._join = libc.pthread_join
+        self._join.argtypes = [ctypes.c_ulong, ctypes.c_void_p]
+        self.pid = os.getpid()
+        atexit.register(self.stop)
+
+    def stop(self):
+        """Make the workers return (at exit: the code they run is about to be unloaded)."""
+        if os.getpid() != self.pid:  # a forked child has no workers
+            return
+        self._stop(ctypes.addressof(self.mem))
+        for tid in self.threads:
+            self._join(tid.value, None)
+        self.threads = []
 
     def __call__(self, addr, bufs, ranges, n):
         self.run(ctypes.addressof(self.mem), addr, bufs, ranges, n)

@@ -130,4 +130,4 @@ def build_thread_pool():
         if obj is None:
             obj, _ = target.compile_ir(threads.IR)
             target.disk_put(key, obj)
-        return target.load_object(obj, ["pjpool_worker", "pjpool_run"])
+        return target.load_object(obj, ["pjpool_worker", "pjpool_run", "pjpool_stop"])

@@ -12,7 +12,9 @@ The pool is 8 words of shared memory:
     claims a chunk by compare-and-swap of the whole word, so a claim can only succeed for the
     job that is current, and the job's fields cannot change until its claimed chunks are done;
   1 pending: chunks not finished; 2 seq: futex word bumped per job; 3 sleepers;
-  4-6: the job (kernel function, its buffers tuple, its (start, stop, chunk) triples).
+  4-6: the job (kernel function, its buffers tuple, its (start, stop, chunk) triples);
+  7 quit: set (then seq bumped and sleepers woken) to make the workers return, which
+    runtime.py does at exit, before the code they run is unloaded.
 A thread that has not started, or has been lost to fork(), only means the caller runs more
 chunks itself.
 """
@@ -79,12 +81,23 @@ entry:
   %sleepp = getelementptr inbounds i64, ptr %pool, i64 3
   br label %top
 top:
+  %quitp = getelementptr inbounds i64, ptr %pool, i64 7
+  %q = load atomic i64, ptr %quitp seq_cst, align 8
+  %stop = icmp ne i64 %q, 0
+  br i1 %stop, label %exit, label %claim
+claim:
   call void @pjpool_claim(ptr %pool)
   br label %spin
+exit:
+  ret ptr null
 spin:
-  %i = phi i64 [ 0, %top ], [ %i1, %idle ]
+  %i = phi i64 [ 0, %claim ], [ %i1, %idle ]
   %w = call i1 @pjpool_has_work(ptr %pool)
-  br i1 %w, label %top, label %idle
+  br i1 %w, label %top, label %check
+check:
+  %q2 = load atomic i64, ptr %quitp seq_cst, align 8
+  %stop2 = icmp ne i64 %q2, 0
+  br i1 %stop2, label %exit, label %idle
 idle:
   call void @llvm.x86.sse2.pause()
   %i1 = add i64 %i, 1
@@ -94,7 +107,10 @@ sleep:
   %a = atomicrmw add ptr %sleepp, i64 1 seq_cst
   %s0 = load atomic i32, ptr %seqp seq_cst, align 8
   %w2 = call i1 @pjpool_has_work(ptr %pool)
-  br i1 %w2, label %awake, label %wait
+  %q3 = load atomic i64, ptr %quitp seq_cst, align 8
+  %stop3 = icmp ne i64 %q3, 0
+  %wake = or i1 %w2, %stop3
+  br i1 %wake, label %awake, label %wait
 wait:
   %rc = call i64 (i64, ...) @syscall(i64 {_SYS_FUTEX}, ptr %seqp, i32 {_FUTEX_WAIT_PRIVATE},
                                      i32 %s0, ptr null, ptr null, i32 0)
@@ -102,6 +118,17 @@ wait:
 awake:
   %b = atomicrmw sub ptr %sleepp, i64 1 seq_cst
   br label %top
+}}
+
+define void @pjpool_stop(ptr %pool) nounwind {{
+entry:
+  %quitp = getelementptr inbounds i64, ptr %pool, i64 7
+  store atomic i64 1, ptr %quitp seq_cst, align 8
+  %seqp = getelementptr inbounds i64, ptr %pool, i64 2
+  %s = atomicrmw add ptr %seqp, i32 1 seq_cst
+  %rc = call i64 (i64, ...) @syscall(i64 {_SYS_FUTEX}, ptr %seqp, i32 {_FUTEX_WAKE_PRIVATE},
+                                     i32 2147483647, ptr null, ptr null, i32 0)
+  ret void
 }}
 
 define void @pjpool_run(ptr %pool, ptr %fn, ptr %args, ptr %ranges, i64 %n) nounwind {{
