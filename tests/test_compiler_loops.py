@@ -297,3 +297,75 @@ def test_recurrent_scan_with_a_matrix_product_and_its_gradient():
     exe = check(pyjax.grad(lambda w, xs: rnn(w, xs)[1].sum()), arr(w), arr(xs),
                 ulps=256, atol=1e-4)
     assert _native(exe) == 2  # the forward and the backward scan
+
+
+# ----------------------------------------------------------------------------------------------
+# Property-based: random loop bodies over array carries
+
+
+from hypothesis import given, settings, strategies as hs  # noqa: E402
+
+
+def _body_step(op, c, i, x_t, m):
+    """One random step of a loop body on carry c (float32 or int32, any rank)."""
+    n = c.shape[0] if c.ndim else 1
+    if c.dtype == np.int32:
+        if op == 0:
+            return c * 3 + i
+        if op == 1:
+            return c ^ (c >> 1)
+        if op == 2:
+            return c - jnp.max(c) // 2
+        if op == 3 and c.ndim:
+            return c.at[i % n].set(i * 7)
+        if op == 4 and c.ndim:
+            return c + c[(i + 1) % n]
+        return jnp.where(c > 0, c - 5, c + 3)
+    if op == 0:
+        return c * 0.75 + i.astype(jnp.float32) * 0.01
+    if op == 1:
+        return jnp.sin(c) + 0.5 * c
+    if op == 2:
+        return jnp.tanh(c - jnp.sum(c) * 0.01)
+    if op == 3 and c.ndim:
+        return c.at[i % n].set(jnp.cos(c[i % n]))
+    if op == 4 and c.ndim:
+        return c * 0.5 + c[(i + 2) % n]
+    if op == 5 and c.ndim == 1:
+        return jnp.tanh(m[:n, :n] @ c)
+    if op == 6 and x_t is not None:
+        return c + x_t
+    return jnp.where(c > 0, c, c * -0.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hs.sampled_from(["fori", "while", "scan"]), hs.sampled_from([np.float32, np.int32]),
+       hs.lists(hs.integers(1, 6), min_size=0, max_size=2),
+       hs.lists(hs.integers(0, 7), min_size=1, max_size=6), hs.integers(0, 2 ** 31 - 1))
+def test_random_loop_bodies_match_the_interpreter(kind, dtype, shape, ops, seed):
+    rs = np.random.RandomState(seed)
+    shape = tuple(shape)
+    c0 = (rs.standard_normal(shape) * 2).astype(dtype)
+    xs = (rs.standard_normal((9,) + shape)).astype(dtype)
+    m = (rs.standard_normal((6, 6)) * 0.4).astype(np.float32)
+
+    def body(i, c, x_t):
+        for op in ops:
+            c = _body_step(op, c, i, x_t, m)
+        return c
+
+    if kind == "fori":
+        f = lambda c, xs: lax.fori_loop(0, 9, lambda i, c: body(i, c, None), c)  # noqa: E731
+    elif kind == "while":
+        def f(c, xs):
+            return lax.while_loop(lambda s: s[0] < xs.shape[0],
+                                  lambda s: (s[0] + 1, body(s[0], s[1], None)), (0, c))
+    else:
+        def f(c, xs):
+            def step(s, x_t):
+                i, c = s
+                c = body(i, c, x_t)
+                return (i + 1, c), c.sum()
+            return lax.scan(step, (0, c), xs)
+    exe = check(f, arr(c0), arr(xs), ulps=64, atol=1e-4, rtol=1e-4)
+    assert _native(exe) == 1, exe.plan.stats
