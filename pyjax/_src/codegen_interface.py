@@ -43,6 +43,12 @@ MATH_FUNCTIONS = {
     "acosh": 1, "atanh": 1, "cbrt": 1,
 }
 
+# Math functions that are one or a few instructions; the others are inlined polynomials
+# costing about MATH_COST simple operations (what kernels' work estimates count).
+CHEAP_MATH = frozenset({"sqrt", "rsqrt", "rsqrt_xla", "floor", "ceil", "trunc", "round_even",
+                        "round_away", "is_finite", "popcount", "clz", "nextafter", "fma"})
+MATH_COST = 16
+
 BFLOAT16 = np.dtype(_dtypes.bfloat16)
 NARROW_FLOATS = frozenset([np.dtype(np.float16), BFLOAT16])
 

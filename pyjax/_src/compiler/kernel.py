@@ -106,8 +106,11 @@ class KernelIR:
 
 def kernel_work(kir):
     """A kernel's work per call, in element-operations (it decides threading and how hard
-    LLVM works on the kernel)."""
-    return math.prod(kir.shape) * max(1, len(kir.ops))
+    LLVM works on the kernel); an inlined math function counts as MATH_COST operations."""
+    ops = sum(codegen_interface.MATH_COST if kind == "math" and
+              attrs[0] not in codegen_interface.CHEAP_MATH else 1
+              for kind, _, attrs, _ in kir.ops)
+    return math.prod(kir.shape) * max(1, ops)
 
 
 class Reduction:
