@@ -269,15 +269,20 @@ def _update_in_place(spec, prog):
     """Carries whose next value is their current one with a window replaced, and whose
     current value nothing reads afterwards, are updated in place (spec.in_place): one buffer
     instead of two, and no copy of the whole carry per iteration."""
+    last_read = {}  # ref -> the last step reading it (len(steps): after the steps)
+    for n, step in enumerate(prog.steps):
+        for r in step[4][:-1] if step[0] == "window" else step[4]:
+            last_read[r] = n
+    end = len(prog.steps)
+    for r in [c[2] for c in prog.converts] + [c[1] for c in prog.copies] + [prog.result]:
+        if type(r) is tuple:
+            last_read[r] = end
     for n, (kind, w, _, _, refs) in enumerate(prog.steps):
         if kind != "window" or not w.update or refs[-1][0] != "dst":
             continue
         j = refs[-1][1]
         carry = ("carry", j)
-        later = [r for step in prog.steps[n + 1:] for r in step[4]] + \
-            [c[2] for c in prog.converts] + [c[1] for c in prog.copies]
-        if refs[0] == carry and carry not in refs[1:-1] and carry not in later and \
-                prog.result != carry:
+        if refs[0] == carry and carry not in refs[1:-1] and last_read[carry] == n:
             refs[-1] = carry
             spec.in_place.add(j)
 
