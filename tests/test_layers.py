@@ -18,6 +18,8 @@ FORBIDDEN = {
     "interpreters": ["numpy", "api", "ad_api", "compiler"],
     "numpy": ["compiler"],
     "lax.py": ["numpy", "api", "compiler"],
+    # The compiler sees jaxprs and primitive objects only: it never traces.
+    "compiler": ["api", "numpy", "lax", "ad_api", "vmap_api", "random"],
 }
 # The pytree layer is tree.py plus its tree_*.py modules: they obey the same rule.
 FORBIDDEN.update({p.name: FORBIDDEN["tree.py"] for p in SRC.glob("tree_*.py")})

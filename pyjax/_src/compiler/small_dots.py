@@ -33,20 +33,37 @@ def expansion(eqn):
 
 
 def _trace(a, b, dtype, lc, rc, lb, rb):
-    from pyjax._src import api, lax
-    from pyjax._src.core import ShapedArray
+    """The program (built from primitives: the compiler does not trace)."""
+    from pyjax._src.core import ClosedJaxpr, Jaxpr, JaxprEqn, ShapedArray, Var
+    from pyjax._src.primitives import elementwise as ew
+    from pyjax._src.primitives import reductions as red
+    from pyjax._src.primitives import structural as st
     lf = [d for d in range(len(a.shape)) if d not in lc and d not in lb]
     rf = [d for d in range(len(b.shape)) if d not in rc and d not in rb]
     nb, nl, nr, nc = len(lb), len(lf), len(rf), len(lc)
     shape = tuple([a.shape[d] for d in lb] + [a.shape[d] for d in lf] +
                   [b.shape[d] for d in rf] + [a.shape[d] for d in lc])
     batch, contracted = list(range(nb)), list(range(nb + nl + nr, nb + nl + nr + nc))
+    eqns = []
 
-    def contract(x, y):
-        x = lax.convert_element_type(lax.transpose(x, tuple(lb) + tuple(lf) + tuple(lc)), dtype)
-        y = lax.convert_element_type(lax.transpose(y, tuple(rb) + tuple(rf) + tuple(rc)), dtype)
-        x = lax.broadcast_in_dim(x, shape, tuple(batch + list(range(nb, nb + nl)) + contracted))
-        y = lax.broadcast_in_dim(
-            y, shape, tuple(batch + list(range(nb + nl, nb + nl + nr)) + contracted))
-        return lax.reduce_sum(lax.mul(x, y), tuple(contracted))
-    return api.make_jaxpr(contract)(ShapedArray(a.shape, a.dtype), ShapedArray(b.shape, b.dtype))
+    def emit(prim, ins, **params):
+        aval = prim.abstract_eval(*[v.aval for v in ins], **params)
+        out = Var(ShapedArray(aval.shape, aval.dtype))
+        eqns.append(JaxprEqn(list(ins), [out], prim, params))
+        return out
+
+    def operand(x, order, positions):
+        x = emit(st.transpose_p, [x], permutation=tuple(order))
+        if x.aval.dtype != dtype:
+            x = emit(ew.convert_element_type_p, [x], new_dtype=dtype, weak_type=False,
+                     sharding=None)
+        return emit(st.broadcast_in_dim_p, [x], shape=shape,
+                    broadcast_dimensions=tuple(positions), sharding=None)
+
+    x, y = Var(ShapedArray(a.shape, a.dtype)), Var(ShapedArray(b.shape, b.dtype))
+    xb = operand(x, list(lb) + lf + list(lc), batch + list(range(nb, nb + nl)) + contracted)
+    yb = operand(y, list(rb) + rf + list(rc),
+                 batch + list(range(nb + nl, nb + nl + nr)) + contracted)
+    out = emit(red.reduce_sum_p, [emit(ew.mul_p, [xb, yb])], axes=tuple(contracted),
+               out_sharding=None)
+    return ClosedJaxpr(Jaxpr([], [x, y], [out], eqns), [])
