@@ -12,9 +12,12 @@ on every iteration. Each value of the body lives in a buffer named by a *ref*:
 - ("scratch", s): scratch buffer s, allocated by the caller for every call (runtime.LoopCall);
 - ("fold", m): constant array m of the loop (the body's captured or folded constants).
 
-A Program lists a body's kernels with the refs of their buffers, the conversions of float32
-sums (kernels accumulate them in float64), and the copies that finish an iteration (carries
-passed through unchanged, values that are both a carry and a stacked result).
+A Program lists a body's steps with the refs of their buffers: kernels, nested native loops
+and window copies (dynamic_slice, dynamic_update_slice and one-window scatters, which the loop
+does itself; a carry whose old value nothing reads after its update is updated in place), then
+the conversions of float32 sums (kernels accumulate them in float64) and the copies that finish
+an iteration (carries passed through unchanged, values that are both a carry and a stacked
+result). Small matrix products in a body become kernels too (small_dots.py).
 """
 from __future__ import annotations
 
@@ -26,11 +29,12 @@ from pyjax._src.core import ClosedJaxpr, Jaxpr, Literal
 from pyjax._src.compiler import fusion
 from pyjax._src.compiler import kernel as kmod
 from pyjax._src.compiler import passes
+from pyjax._src.compiler import runtime
 
 MAX_EQNS = 2000
 # An iteration doing more work than a kernel runs single-threaded keeps the per-iteration
 # Python driver, whose kernels split over threads.
-MAX_ITERATION_WORK = 1 << 19
+MAX_ITERATION_WORK = runtime.PARALLEL_WORK
 
 
 class Program:

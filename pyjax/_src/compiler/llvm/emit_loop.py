@@ -114,6 +114,9 @@ def emit_array_loop(module, spec, name, offsets):
 
     def run(key, cur, dst, idx):
         prog = spec.programs[key]
+        converts = {}  # step -> the conversions that follow it
+        for m, *conv in prog.converts:
+            converts.setdefault(m, []).append(conv)
 
         def ptr(ref):
             kind = ref[0]
@@ -135,13 +138,12 @@ def emit_array_loop(module, spec, name, offsets):
                 f.stmt(f"store ptr {ptr(ref).name}, ptr {slot.name}, align 8")
             stop = 1 if layout is None else layout.dims[0]
             f.stmt(f"call void @{kname}(ptr {arr.name}, i64 0, i64 {stop}, i64 0)")
-            for m, dst_ref, src_ref, count, src_dt, dst_dt in prog.converts:
-                if m == n:
-                    d, s = ptr(dst_ref), ptr(src_ref)
-                    loop = _Loop(f, _i64(0), _i64(count), _i64(1))
-                    x = _scalar_load(f, s, loop.i, src_dt)
-                    _scalar_store(f, d, loop.i, _convert(f, x, src_dt, dst_dt), dst_dt)
-                    loop.close(unroll=False)
+            for dst_ref, src_ref, count, src_dt, dst_dt in converts.get(n, ()):
+                d, s = ptr(dst_ref), ptr(src_ref)
+                loop = _Loop(f, _i64(0), _i64(count), _i64(1))
+                x = _scalar_load(f, s, loop.i, src_dt)
+                _scalar_store(f, d, loop.i, _convert(f, x, src_dt, dst_dt), dst_dt)
+                loop.close(unroll=False)
         for dst_ref, src, nbytes in prog.copies:
             d = ptr(dst_ref)
             if type(src) is Literal:
