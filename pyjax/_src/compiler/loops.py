@@ -110,7 +110,7 @@ def _record(closed, n_args):
     return kir
 
 
-def _scalar_ok(avals):
+def _kernel_dtypes(avals):
     return all(kmod.kernel_dtype(a.dtype) is not None and not dtypes.is_key_dtype(a.dtype)
                for a in avals)
 
@@ -118,10 +118,10 @@ def _scalar_ok(avals):
 def try_loop(eqn):
     """A LoopSpec or ArrayLoopSpec for a scan/while equation that compiles natively, or
     None."""
+    if not _kernel_dtypes([v.aval for v in eqn.invars] + [v.aval for v in eqn.outvars]):
+        return None
     spec = _try_scalar_loop(eqn)
-    if spec is None and all(kmod.kernel_dtype(v.aval.dtype) is not None and
-                            not dtypes.is_key_dtype(v.aval.dtype)
-                            for v in list(eqn.invars) + list(eqn.outvars)):
+    if spec is None:
         from pyjax._src.compiler import loops_array
         spec = loops_array.try_array_loop(eqn)
     return spec
@@ -130,8 +130,6 @@ def try_loop(eqn):
 def _try_scalar_loop(eqn):
     name = eqn.primitive.name
     p = eqn.params
-    if not _scalar_ok([v.aval for v in eqn.invars] + [v.aval for v in eqn.outvars]):
-        return None
     if name == "scan":
         body = p.get("jaxpr")
         if not isinstance(body, ClosedJaxpr):

@@ -60,30 +60,36 @@ def emit_loop_function(module, spec, name, offsets):
         cconsts = [scalar(i) for i in range(ncc)]
         bconsts = [scalar(ncc + i) for i in range(nbc)]
         init = [scalar(ncc + nbc + j) for j in range(nk)]
-        head, body, done = f.new_label("head"), f.new_label("body"), f.new_label("done")
-        pred = f.cur
-        f.stmt(f"br label %{head}")
-        f.label(head)
-        carries, lines = [], []
-        for v in init:
-            carries.append(Val(f.tmp(), v.ty))
-            f.lines.append(None)
-            lines.append(len(f.lines) - 1)
-        (cond,) = _run(f, spec.bodies["cond"], cconsts + carries)
-        f.stmt(f"br i1 {cond.name}, label %{body}, label %{done}")
-        f.label(body)
-        new = _run(f, spec.bodies["body"], bconsts + carries)
-        latch = f.cur
-        f.stmt(f"br label %{head}")
-        for c, v0, v1, line in zip(carries, init, new, lines):
-            f.lines[line] = (f"  {c.name} = phi {c.ty} [ {v0.name}, %{pred} ], "
-                             f"[ {v1.name}, %{latch} ]")
-        f.label(done)
-        final = carries
+        final = _while(f, init, lambda carries: _run(f, spec.bodies["cond"],
+                                                      cconsts + carries)[0],
+                       lambda carries: _run(f, spec.bodies["body"], bconsts + carries))
     for j, c in enumerate(final):
         _scalar_store(f, outs[j], _i64(0), c, spec.out_dtypes[j])
     f.stmt("ret void")
     finish_function(module, f, name, internal=offsets is None)
+
+
+def _while(f, init, cond, body):
+    """Emit ``while cond(values): values = body(values)`` with the values in phis (cond
+    gives an i1); the values after the loop."""
+    head, loop_body, done = f.new_label("head"), f.new_label("body"), f.new_label("done")
+    pred = f.cur
+    f.stmt(f"br label %{head}")
+    f.label(head)
+    values, lines = [], []
+    for v in init:
+        values.append(Val(f.tmp(), v.ty))
+        f.lines.append(None)
+        lines.append(len(f.lines) - 1)
+    f.stmt(f"br i1 {cond(values).name}, label %{loop_body}, label %{done}")
+    f.label(loop_body)
+    new = body(values)
+    latch = f.cur
+    f.stmt(f"br label %{head}")
+    for c, v0, v1, line in zip(values, init, new, lines):
+        f.lines[line] = f"  {c.name} = phi {c.ty} [ {v0.name}, %{pred} ], [ {v1.name}, %{latch} ]"
+    f.label(done)
+    return values
 
 
 def emit_array_loop(module, spec, name, offsets):
@@ -169,30 +175,15 @@ def emit_array_loop(module, spec, name, offsets):
         loop.close(_next(f, spec, cur, dst, outs, scratch), unroll=False)
         final = cur
     else:
-        head, body, done = f.new_label("head"), f.new_label("body"), f.new_label("done")
-        pred = f.cur
-        f.stmt(f"br label %{head}")
-        f.label(head)
-        phis, lines = [], []
-        for _ in init + first_dst:
-            phis.append(Val(f.tmp(), "ptr"))
-            f.lines.append(None)
-            lines.append(len(f.lines) - 1)
-        cur, dst = phis[:nk], phis[nk:]
-        cond = run("cond", cur, None, None)
-        if type(cond) is Literal:
-            cond = Val("true" if cond.val else "false", "i1")
-        f.stmt(f"br i1 {cond.name}, label %{body}, label %{done}")
-        f.label(body)
-        run("body", cur, dst, None)
-        new = _next(f, spec, cur, dst, outs, scratch)
-        latch = f.cur
-        f.stmt(f"br label %{head}")
-        for c, v0, v1, line in zip(phis, init + first_dst, new, lines):
-            f.lines[line] = (f"  {c.name} = phi ptr [ {v0.name}, %{pred} ], "
-                             f"[ {v1.name}, %{latch} ]")
-        f.label(done)
-        final = cur
+        def cond(phis):
+            c = run("cond", phis[:nk], None, None)
+            return Val("true" if c.val else "false", "i1") if type(c) is Literal else c
+
+        def body(phis):
+            cur, dst = phis[:nk], phis[nk:]
+            run("body", cur, dst, None)
+            return _next(f, spec, cur, dst, outs, scratch)
+        final = _while(f, init + first_dst, cond, body)[:nk]
     # The last values may sit in the scratch set (or, after no iteration, in the operands).
     for j in range(nk):
         if j not in spec.in_place:

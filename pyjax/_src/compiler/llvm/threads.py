@@ -120,14 +120,19 @@ awake:
   br label %top
 }}
 
+define internal void @pjpool_wake(ptr %seqp) nounwind {{
+  %rc = call i64 (i64, ...) @syscall(i64 {_SYS_FUTEX}, ptr %seqp, i32 {_FUTEX_WAKE_PRIVATE},
+                                     i32 2147483647, ptr null, ptr null, i32 0)
+  ret void
+}}
+
 define void @pjpool_stop(ptr %pool) nounwind {{
 entry:
   %quitp = getelementptr inbounds i64, ptr %pool, i64 7
   store atomic i64 1, ptr %quitp seq_cst, align 8
   %seqp = getelementptr inbounds i64, ptr %pool, i64 2
   %s = atomicrmw add ptr %seqp, i32 1 seq_cst
-  %rc = call i64 (i64, ...) @syscall(i64 {_SYS_FUTEX}, ptr %seqp, i32 {_FUTEX_WAKE_PRIVATE},
-                                     i32 2147483647, ptr null, ptr null, i32 0)
+  call void @pjpool_wake(ptr %seqp)
   ret void
 }}
 
@@ -155,8 +160,7 @@ entry:
   %any = icmp ne i64 %sl, 0
   br i1 %any, label %wake, label %work
 wake:
-  %rc = call i64 (i64, ...) @syscall(i64 {_SYS_FUTEX}, ptr %seqp, i32 {_FUTEX_WAKE_PRIVATE},
-                                     i32 2147483647, ptr null, ptr null, i32 0)
+  call void @pjpool_wake(ptr %seqp)
   br label %work
 work:
   call void @pjpool_claim(ptr %pool)
